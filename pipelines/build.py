@@ -1,0 +1,146 @@
+"""Job: from nothing to a ready warehouse (students, truth, materials, interactions, events, ...)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from analytics.student_schema import CATEGORIES
+from pipelines.demo_activity import generate_interactions, generate_materials
+from pipelines.demo_events import demo_student_ids, write_demo_events
+from pipelines.demo_students import TRUE_EFFECT, decode_students, generate_students
+from pipelines.ingest_events import ingest_events_into
+from pipelines.ingest_students import write_students
+from pipelines.progress import step
+from pipelines.student_rows import parse_students_csv
+from warehouse.publish import write_transaction
+
+SCHOOLS = 20
+EXAM_DATES = (date(2026, 2, 15), date(2026, 7, 15), date(2026, 11, 15))
+
+
+@dataclass
+class BuildOptions:
+    """Typed parameters of one build."""
+
+    db_path: Path
+    events_dir: Path
+    scale: int = 1000
+    seed: int = 42
+    students_csv: Path | None = None
+    materials: int = 300
+    sessions: int | None = None       # default: 1.6 sessions per student (~10 events each)
+    as_of: date | None = None
+    drift: bool = False
+    quiet: bool = False
+
+
+@dataclass
+class BuildSummary:
+    """Counts produced by a build."""
+
+    students: int = 0
+    quarantined: int = 0
+    materials: int = 0
+    interactions: int = 0
+    events: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+# Later steps (train, score, recsys, monitor) register here; each runs after the data steps,
+# inside the same private copy, so the published warehouse is always complete.
+POST_BUILD_STEPS: list[tuple[str, Callable]] = []
+
+
+def encode_students(students: pd.DataFrame) -> pd.DataFrame:
+    """Category strings -> the compact codes the demo generators use."""
+    coded = pd.DataFrame({
+        "gender_code": students["gender"].map({v: i for i, v in enumerate(CATEGORIES["gender"])}),
+        "race_code": students["race_ethnicity"].map({v: i for i, v in enumerate(CATEGORIES["race_ethnicity"])}),
+        "parent_code": students["parental_education"].map(
+            {v: i for i, v in enumerate(CATEGORIES["parental_education"])}),
+        "lunch_code": students["lunch"].map({v: i for i, v in enumerate(CATEGORIES["lunch"])}),
+        "prep_code": students["test_prep"].map({v: i for i, v in enumerate(CATEGORIES["test_prep"])}),
+    }).astype(np.int8)
+    for col in ("math_score", "reading_score", "writing_score"):
+        coded[col] = students[col].astype(np.int16).to_numpy()
+    coded["student_id"] = students["student_id"].to_numpy()
+    return coded
+
+
+def _insert_demo_students(con, coded: pd.DataFrame, seed: int) -> None:
+    rng = np.random.default_rng(seed + 404)
+    n = len(coded)
+    frame = coded.copy()
+    frame["idx"] = np.arange(n, dtype=np.int32)
+    frame["school"] = rng.integers(1, SCHOOLS + 1, n).astype(np.int16)
+    frame["klass"] = rng.integers(0, 6, n).astype(np.int8)
+    frame["exam"] = rng.integers(0, len(EXAM_DATES), n).astype(np.int8)
+    con.register("demo_coded", frame)
+    con.execute("""
+        INSERT INTO core.students
+        SELECT 'S' || lpad(CAST(idx + 1 AS VARCHAR), 7, '0'),
+               $g[gender_code + 1], $r[race_code + 1], $p[parent_code + 1], $l[lunch_code + 1], $t[prep_code + 1],
+               math_score, reading_score, writing_score,
+               'SCH' || lpad(CAST(school AS VARCHAR), 2, '0'),
+               'SCH' || lpad(CAST(school AS VARCHAR), 2, '0') || '-' || chr(65 + klass),
+               $exams[exam + 1], 'demo', 'demo', NULL
+        FROM demo_coded ORDER BY idx
+    """, {"g": list(CATEGORIES["gender"]), "r": list(CATEGORIES["race_ethnicity"]),
+          "p": list(CATEGORIES["parental_education"]), "l": list(CATEGORIES["lunch"]),
+          "t": list(CATEGORIES["test_prep"]), "exams": list(EXAM_DATES)})
+    con.unregister("demo_coded")
+
+
+def build(opts: BuildOptions) -> BuildSummary:
+    """Build a complete warehouse in a private file and publish it atomically."""
+    summary = BuildSummary()
+    as_of = opts.as_of or datetime.now(timezone.utc).date()
+    with write_transaction(opts.db_path, fresh=True) as con:
+        with step("students", opts.quiet):
+            if opts.students_csv:
+                parsed = parse_students_csv(opts.students_csv)
+                loaded = write_students(con, parsed, replace=True)
+                summary.quarantined = loaded.quarantined
+                students = con.execute("SELECT * FROM core.students ORDER BY line_no").df()
+                coded = encode_students(students)
+            else:
+                coded = generate_students(opts.scale, opts.seed)
+                coded["student_id"] = demo_student_ids(len(coded))
+                _insert_demo_students(con, coded, opts.seed)
+                con.executemany("INSERT INTO core.demo_truth VALUES ('test_prep', ?, ?, ?)",
+                                [[k, v, "planted effect of completing the test-prep course (points)"]
+                                 for k, v in TRUE_EFFECT.items()])
+            summary.students = len(coded)
+        with step("materials and interactions", opts.quiet):
+            materials = generate_materials(opts.materials, opts.seed)
+            con.register("mat", materials)
+            con.execute("INSERT INTO core.materials SELECT material_id, title, subject, difficulty, format, "
+                        "TIMESTAMP '2026-01-01' FROM mat")
+            con.register("ids", pd.DataFrame({"student_idx": np.arange(len(coded), dtype=np.int32),
+                                              "student_id": coded["student_id"].to_numpy()}))
+            con.register("mids", pd.DataFrame({"material_idx": np.arange(len(materials), dtype=np.int32),
+                                               "material_id": materials["material_id"].to_numpy()}))
+            for chunk in generate_interactions(coded, materials, opts.seed, np.datetime64(as_of)):
+                con.register("chunk", chunk)
+                con.execute("""INSERT INTO core.interactions
+                               SELECT ids.student_id, mids.material_id, rating, completed, to_timestamp(ts_s)::TIMESTAMP
+                               FROM chunk JOIN ids USING (student_idx) JOIN mids USING (material_idx)""")
+                summary.interactions += len(chunk)
+            summary.materials = len(materials)
+        with step("demo events", opts.quiet):
+            write_demo_events(opts.events_dir, coded, n_sessions=opts.sessions or max(int(1.6 * opts.scale), 200),
+                              seed=opts.seed, as_of=as_of, drift=opts.drift)
+        with step("ingest events", opts.quiet):
+            summary.events = ingest_events_into(con, opts.events_dir).total
+        con.executemany("INSERT OR REPLACE INTO core.build_info VALUES (?, ?)",
+                        [["seed", str(opts.seed)], ["scale", str(summary.students)],
+                         ["source", str(opts.students_csv or "demo")], ["as_of", str(as_of)]])
+        for name, run in POST_BUILD_STEPS:
+            with step(name, opts.quiet):
+                summary.extra[name] = run(con, opts)
+    return summary

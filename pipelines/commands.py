@@ -1,0 +1,1 @@
+"""Commands added by the model, recsys, EBPM and monitoring work (registered on import)."""

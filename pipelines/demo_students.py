@@ -1,0 +1,75 @@
+"""Demo students shaped like the Kaggle data, with a confounded test-prep course of known effect."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.student_schema import GENDERS, LUNCH, PARENTAL_EDUCATION, RACE_ETHNICITY, TEST_PREP
+
+# Proportions of the real Kaggle file (1,000 rows).
+P_FEMALE = 0.518
+P_RACE = (0.089, 0.190, 0.319, 0.262, 0.140)
+# Order of PARENTAL_EDUCATION: some high school, high school, some college, associate's, bachelor's, master's.
+P_PARENT = (0.179, 0.196, 0.226, 0.222, 0.118, 0.059)
+P_STANDARD_LUNCH = 0.645
+
+# The planted causal effect of completing the test-prep course, in score points.
+TRUE_EFFECT = {"math_score": 3.0, "reading_score": 5.0, "writing_score": 7.0}
+# Group effects (points) chosen so group means resemble the real file.
+RACE_SHIFT = np.array([-3.0, -2.0, -1.0, 1.5, 5.0])
+PARENT_SHIFT = np.array([-3.0, -2.5, 0.5, 1.0, 2.5, 3.5])
+# Who takes the course: more likely with educated parents and standard lunch (the confounding).
+PREP_LOGIT_PARENT = np.array([-0.6, -0.4, 0.0, 0.2, 0.5, 0.8])
+PREP_LOGIT_RACE = np.array([-0.2, -0.1, 0.0, 0.1, 0.3])
+
+
+@dataclass(frozen=True)
+class DemoStudents:
+    """Coded demo students (compact arrays) plus helpers to materialise them."""
+
+    frame: pd.DataFrame   # categorical codes as small ints, scores as int16
+
+
+def generate_students(n: int, seed: int) -> pd.DataFrame:
+    """Return n students with codes (gender, race, parent, lunch, prep) and integer scores."""
+    rng = np.random.default_rng(seed)
+    female = rng.random(n) < P_FEMALE
+    race = rng.choice(5, size=n, p=P_RACE)
+    parent = rng.choice(6, size=n, p=P_PARENT)
+    standard = rng.random(n) < P_STANDARD_LUNCH
+    logit = -0.90 + PREP_LOGIT_PARENT[parent] + PREP_LOGIT_RACE[race] + 0.45 * standard
+    prep = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+    general = rng.standard_normal(n)        # shared ability -> math-reading correlation
+    verbal = rng.standard_normal(n)         # verbal ability -> reading-writing correlation
+    base = RACE_SHIFT[race] + PARENT_SHIFT[parent] + 9.0 * standard
+    math = (55.5 + base + 2.0 * standard + 5.0 * ~female + 12.5 * general
+            + 3.2 * verbal + TRUE_EFFECT["math_score"] * prep + 4.4 * rng.standard_normal(n))
+    reading = (61.0 + 0.7 * base - 1.0 * standard + 7.0 * female + 11.0 * general
+               + 5.2 * verbal + TRUE_EFFECT["reading_score"] * prep + 2.6 * rng.standard_normal(n))
+    writing = (58.0 + 0.7 * base - 0.5 * standard + 9.0 * female + 11.0 * general
+               + 5.4 * verbal + TRUE_EFFECT["writing_score"] * prep + 2.6 * rng.standard_normal(n))
+    clip = lambda x: np.clip(np.rint(x), 0, 100).astype(np.int16)  # noqa: E731
+    return pd.DataFrame({
+        "gender_code": (~female).astype(np.int8),   # 0 female, 1 male (GENDERS order)
+        "race_code": race.astype(np.int8),
+        "parent_code": parent.astype(np.int8),
+        "lunch_code": (~standard).astype(np.int8),  # 0 standard, 1 free/reduced (LUNCH order)
+        "prep_code": prep.astype(np.int8),          # 0 none, 1 completed (TEST_PREP order)
+        "math_score": clip(math), "reading_score": clip(reading), "writing_score": clip(writing),
+    })
+
+
+def decode_students(coded: pd.DataFrame) -> pd.DataFrame:
+    """Turn the codes into the warehouse's category strings (small scales and tests)."""
+    out = pd.DataFrame({
+        "gender": np.array(GENDERS)[coded.gender_code],
+        "race_ethnicity": np.array(RACE_ETHNICITY)[coded.race_code],
+        "parental_education": np.array(PARENTAL_EDUCATION)[coded.parent_code],
+        "lunch": np.array(LUNCH)[coded.lunch_code],
+        "test_prep": np.array(TEST_PREP)[coded.prep_code],
+    })
+    for col in ("math_score", "reading_score", "writing_score"):
+        out[col] = coded[col].astype(int)
+    return out

@@ -1,0 +1,58 @@
+"""DuckDB connections: short read-only readers, a sandbox for typed SQL, and the one writer."""
+from __future__ import annotations
+
+import contextlib
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "50_mart.sql")
+
+
+class WarehouseMissing(RuntimeError):
+    """Raised when the warehouse file has not been built yet."""
+
+
+def read_sql(name: str) -> str:
+    """Return the text of a packaged .sql file."""
+    return resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema, table and view (idempotent)."""
+    for name in SQL_FILES:
+        con.execute(read_sql(name))
+
+
+@contextlib.contextmanager
+def read_only(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse read-only for one short unit of work, then close it.
+
+    Closing matters: DuckDB caches an open database per process, so a long-lived reader would
+    keep answering from the old file after a pipeline publishes a new one.
+    """
+    path = Path(db_path)
+    if not path.exists():
+        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def sandboxed(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Read-only connection for SQL typed by a person: no file system, settings locked."""
+    with read_only(db_path) as con:
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        yield con
+
+
+def query_df(db_path: str | Path, sql: str, params: list | dict | None = None):
+    """Run one parameterized query on a short read-only connection and return a DataFrame."""
+    with read_only(db_path) as con:
+        return con.execute(sql, params or []).df()

@@ -1,0 +1,89 @@
+"""The single-writer protocol: copy the published file, change the copy, publish it atomically.
+
+DuckDB lets one process write a file only while nobody else has it open (even read-only), and an
+analyst's session may stay open for hours. So pipelines never write the published file in place:
+they take an exclusive pipeline lock, copy the file next to it, write the copy, checkpoint, and
+`os.replace` it over the published name. Readers that are already connected keep the old inode;
+new connections see the new data. A crash leaves only an orphan temp file, never a half-written
+warehouse.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from warehouse.connection import apply_schema
+
+
+def _lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def pipeline_lock(db_path: Path) -> Iterator[None]:
+    """Serialize writers of one warehouse across processes (blocking flock)."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(_lock_path(db_path), "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def clean_orphans(db_path: Path) -> int:
+    """Remove temp files left by crashed writers (call with the pipeline lock held)."""
+    removed = 0
+    for orphan in db_path.parent.glob(db_path.name + ".next-*"):
+        orphan.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def write_transaction(db_path: str | Path, *, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a private copy; publish it atomically on success.
+
+    With `fresh=True` the copy starts empty (a full rebuild); otherwise it starts from the
+    published file. On any exception the copy is discarded and the published file is untouched.
+    """
+    db_path = Path(db_path)
+    with pipeline_lock(db_path):
+        clean_orphans(db_path)
+        tmp = db_path.with_name(f"{db_path.name}.next-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        if db_path.exists() and not fresh:
+            shutil.copyfile(db_path, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            apply_schema(con)
+            yield con
+            con.execute(
+                "INSERT OR REPLACE INTO core.build_info VALUES ('refreshed_at', ?)",
+                [datetime.now(timezone.utc).isoformat(timespec="seconds")],
+            )
+            con.execute("CHECKPOINT")
+            con.close()
+            os.replace(tmp, db_path)
+            _fsync_dir(db_path.parent)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.close()
+            tmp.unlink(missing_ok=True)
+            Path(str(tmp) + ".wal").unlink(missing_ok=True)
+            raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

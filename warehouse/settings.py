@@ -1,0 +1,49 @@
+"""One place that reads EDULOOP_* environment variables (no side effects at import)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; every path lives under one data folder unless overridden."""
+
+    data_dir: Path
+    db_path: Path
+    events_dir: Path
+    models_dir: Path
+    admin_password: str | None
+    environment: str
+    region: str
+    deployed_at: str | None
+    pass_mark: float
+    max_upload_bytes: int
+    predict_batch_limit: int
+
+    @property
+    def app_version(self) -> str:
+        """Version string of this build."""
+        return APP_VERSION
+
+
+def get_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment (or the given mapping)."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("EDULOOP_DATA_DIR", "data"))
+    return Settings(
+        data_dir=data_dir,
+        db_path=Path(env.get("EDULOOP_DB") or data_dir / "warehouse.duckdb"),
+        events_dir=Path(env.get("EDULOOP_EVENTS_DIR") or data_dir / "events"),
+        models_dir=Path(env.get("EDULOOP_MODELS_DIR") or data_dir / "models"),
+        admin_password=env.get("EDULOOP_ADMIN_PASSWORD") or None,
+        environment=env.get("EDULOOP_ENV", "demo"),
+        region=env.get("EDULOOP_REGION", "local"),
+        deployed_at=env.get("EDULOOP_DEPLOYED_AT"),
+        pass_mark=float(env.get("EDULOOP_PASS_MARK", "50")),
+        max_upload_bytes=int(env.get("EDULOOP_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        predict_batch_limit=int(env.get("EDULOOP_PREDICT_BATCH_LIMIT", "10000")),
+    )

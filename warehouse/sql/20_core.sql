@@ -1,0 +1,62 @@
+-- core.students: one row per student (cleaned). Grain: student_id.
+CREATE TABLE IF NOT EXISTS core.students (
+    student_id         VARCHAR NOT NULL,
+    gender             VARCHAR NOT NULL,
+    race_ethnicity     VARCHAR NOT NULL,
+    parental_education VARCHAR NOT NULL,
+    lunch              VARCHAR NOT NULL,
+    test_prep          VARCHAR NOT NULL,
+    math_score         INTEGER NOT NULL,
+    reading_score      INTEGER NOT NULL,
+    writing_score      INTEGER NOT NULL,
+    school_id          VARCHAR,
+    class_id           VARCHAR,
+    exam_date          DATE,
+    source             VARCHAR NOT NULL,     -- 'demo' or the source file name
+    load_id            VARCHAR NOT NULL,
+    line_no            INTEGER
+);
+-- core.materials: learning materials. Grain: material_id.
+CREATE TABLE IF NOT EXISTS core.materials (
+    material_id  VARCHAR NOT NULL,
+    title        VARCHAR NOT NULL,
+    subject      VARCHAR NOT NULL,           -- math | reading | writing
+    difficulty   INTEGER NOT NULL,           -- 1 (easy) .. 5 (hard)
+    format       VARCHAR NOT NULL,           -- video | exercise | article | quiz
+    created_at   TIMESTAMP
+);
+-- core.interactions: a student used a material. Grain: (student_id, material_id).
+CREATE TABLE IF NOT EXISTS core.interactions (
+    student_id   VARCHAR NOT NULL,
+    material_id  VARCHAR NOT NULL,
+    rating       DOUBLE,                     -- 1..5, NULL when not rated
+    completed    BOOLEAN NOT NULL,
+    ts           TIMESTAMP NOT NULL
+);
+-- core.events: app events (page views, predictions, impressions, clicks, errors). Grain: event_id.
+CREATE TABLE IF NOT EXISTS core.events (
+    event_id      VARCHAR NOT NULL,
+    event         VARCHAR NOT NULL,
+    ts            TIMESTAMP NOT NULL,        -- UTC
+    session_id    VARCHAR,
+    page          VARCHAR,
+    student_id    VARCHAR,
+    variant       VARCHAR,
+    model_version VARCHAR,
+    predicted     DOUBLE,
+    payload       JSON,
+    source_file   VARCHAR,
+    ingested_at   TIMESTAMP
+);
+-- core.demo_truth: effects planted by the demo generator, to check estimators. Grain: (treatment, outcome).
+CREATE TABLE IF NOT EXISTS core.demo_truth (
+    treatment    VARCHAR NOT NULL,
+    outcome      VARCHAR NOT NULL,
+    true_effect  DOUBLE NOT NULL,
+    description  VARCHAR
+);
+-- core.build_info: key/value facts about the warehouse (refreshed_at, seed, scale, ...). Grain: key.
+CREATE TABLE IF NOT EXISTS core.build_info (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR
+);

@@ -1,0 +1,52 @@
+-- mart.students_overview: one row per student with the fields officials filter on. Grain: student_id.
+CREATE OR REPLACE VIEW mart.students_overview AS
+SELECT student_id, gender, race_ethnicity, parental_education, lunch, test_prep,
+       math_score, reading_score, writing_score, school_id, class_id, exam_date, source
+FROM core.students;
+
+-- mart.score_summary_by_group: score statistics per (dimension, level). Grain: (dimension, level).
+CREATE OR REPLACE VIEW mart.score_summary_by_group AS
+WITH long AS (
+    SELECT 'gender' AS dimension, gender AS level, math_score, reading_score, writing_score FROM core.students
+    UNION ALL SELECT 'race_ethnicity', race_ethnicity, math_score, reading_score, writing_score FROM core.students
+    UNION ALL SELECT 'parental_education', parental_education, math_score, reading_score, writing_score FROM core.students
+    UNION ALL SELECT 'lunch', lunch, math_score, reading_score, writing_score FROM core.students
+    UNION ALL SELECT 'test_prep', test_prep, math_score, reading_score, writing_score FROM core.students
+)
+SELECT dimension, level, count(*) AS students,
+       avg(math_score) AS math_mean, avg(reading_score) AS reading_mean, avg(writing_score) AS writing_mean,
+       stddev_samp(math_score) AS math_sd
+FROM long GROUP BY dimension, level;
+
+-- mart.usage_by_page_day: page views and unique sessions per page and UTC day. Grain: (day, page).
+CREATE OR REPLACE VIEW mart.usage_by_page_day AS
+SELECT CAST(ts AS DATE) AS day, page, count(*) AS page_views, count(DISTINCT session_id) AS sessions
+FROM core.events WHERE event = 'page_view'
+GROUP BY ALL;
+
+-- mart.ctr_by_variant_day: advice impressions, clicks and CTR per variant and day. Grain: (day, variant).
+CREATE OR REPLACE VIEW mart.ctr_by_variant_day AS
+SELECT CAST(ts AS DATE) AS day, variant,
+       count(*) FILTER (WHERE event = 'impression') AS impressions,
+       count(*) FILTER (WHERE event = 'click') AS clicks,
+       count(*) FILTER (WHERE event = 'click') / nullif(count(*) FILTER (WHERE event = 'impression'), 0) AS ctr
+FROM core.events
+WHERE event IN ('impression', 'click') AND variant IS NOT NULL AND coalesce(page, 'predict') = 'predict'
+GROUP BY ALL;
+
+-- mart.ab_summary: advice impressions, clicks and CTR per variant over all time. Grain: variant.
+CREATE OR REPLACE VIEW mart.ab_summary AS
+SELECT variant, sum(impressions) AS impressions, sum(clicks) AS clicks,
+       sum(clicks) / nullif(sum(impressions), 0) AS ctr
+FROM mart.ctr_by_variant_day GROUP BY variant;
+
+-- mart.errors: error events, newest first. Grain: event_id.
+CREATE OR REPLACE VIEW mart.errors AS
+SELECT event_id, ts, page, session_id, json_extract_string(payload, '$.message') AS message, payload
+FROM core.events WHERE event = 'error';
+
+-- mart.predictions_by_day: predictions made in the app per day and model version. Grain: (day, model_version).
+CREATE OR REPLACE VIEW mart.predictions_by_day AS
+SELECT CAST(ts AS DATE) AS day, model_version, count(*) AS predictions, avg(predicted) AS mean_predicted
+FROM core.events WHERE event = 'prediction'
+GROUP BY ALL;
