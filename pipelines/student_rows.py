@@ -96,14 +96,22 @@ def parse_students_csv(path: str | Path) -> ParsedStudents:
     line_start = reader.line_num + 1
     for row in reader:
         line_no, line_start = line_start, reader.line_num + 1
-        if not row or all(not c.strip() for c in row):
-            continue
+        if not row:
+            continue   # a truly empty line carries no data
         parsed.rows_read += 1
         raw_line = "\n".join(lines[line_no - 1:line_start - 1])
         parsed.raw_lines.append((line_no, raw_line))
+        if all(not c.strip() for c in row):
+            parsed.rejected.append({"line_no": line_no, "column_name": "*", "value": "",
+                                    "reason": "blank_row", "raw_line": raw_line})
+            continue
         problems: list[tuple[str, str, str]] = []
         if len(row) != len(header):
-            problems.append(("*", str(len(row)), f"wrong_field_count (expected {len(header)})"))
+            # Columns cannot be trusted to line up, so one structural reason, not one per cell.
+            parsed.rejected.append({"line_no": line_no, "column_name": "*", "value": str(len(row)),
+                                    "reason": f"wrong_field_count (expected {len(header)}, got {len(row)})",
+                                    "raw_line": raw_line})
+            continue
         record: dict = {}
         for column in CATEGORIES:
             value = row[index[column]] if index[column] < len(row) else ""

@@ -1,0 +1,41 @@
+# EduLoop: `make run` sets everything up and serves the demo; `make test` runs every test.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 1000
+PORT ?= 8050
+WORKERS ?= 2
+
+.PHONY: run setup build serve test test-fast bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+build: setup
+	$(BIN)/python -m pipelines build --scale $(SCALE)
+
+serve: setup
+	$(BIN)/gunicorn dashboard.app:server --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --timeout 120 --no-control-socket
+
+## Command 1: venv, install, build the demo warehouse, train, serve on http://127.0.0.1:8050
+run: build serve
+
+## Command 2: all tests (unit, integration, API, concurrency, headless browser)
+test: setup
+	$(BIN)/python -m pytest -q --headless -n 2 --dist loadgroup
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not browser and not slow"
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf data/warehouse.duckdb* data/events data/models

@@ -1,0 +1,59 @@
+"""JSON error responses for the API; no HTML error page and no traceback ever leaves it."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from dashboard.api import api_blueprint
+
+log = logging.getLogger("eduloop.api")
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a machine code, a message and the offending field."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
+    """Build the documented error body."""
+    body = {"error": {"code": code, "message": message, "field": field, **extra}}
+    return jsonify(body), status
+
+
+@api_blueprint.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+
+
+@api_blueprint.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+
+
+@api_blueprint.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    log.exception("API failure on %s", request.path)
+    return error_response(500, "internal_error", "unexpected server error (logged)")
+
+
+def json_body(*, expect: type = dict):
+    """Parse the request body as JSON of the expected top-level type, or raise a 400/415."""
+    if not request.data:
+        raise ApiError(400, "empty_body", "request body must be JSON")
+    try:
+        body = request.get_json(force=True, silent=False)
+    except Exception as exc:
+        raise ApiError(400, "malformed_json", "request body is not valid JSON") from exc
+    if not isinstance(body, expect):
+        raise ApiError(400, "wrong_body_type", f"request body must be a JSON {expect.__name__.replace('dict', 'object').replace('list', 'array')}")
+    return body
+
+
+def unknown_api_path(rest: str):
+    """Any /api/... path without a route: JSON 404 (instead of the Dash page catch-all)."""
+    return error_response(404, "not_found", f"no API route /api/{rest[:100]}")

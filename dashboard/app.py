@@ -1,0 +1,55 @@
+"""The Dash app shell: navbar, page container, error toast, API blueprint. `server` is for gunicorn."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash_bootstrap_components as dbc
+from dash import Dash, dcc, html, page_container
+
+from dashboard import context
+from dashboard.components import error_toast
+from dashboard.errors import handle_callback_error
+
+HERE = Path(__file__).parent
+
+
+def create_app() -> Dash:
+    """Build the Dash app with every page and the REST API on its Flask server."""
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        suppress_callback_exceptions=True,
+        title="EduLoop",
+        update_title=None,
+        on_error=handle_callback_error,
+        serve_locally=True,
+    )
+    from dashboard import shell  # noqa: F401  (registers the navbar callback)
+
+    app.layout = html.Div([
+        dbc.Navbar(id="navbar", color="primary", dark=True, className="mb-3"),
+        dbc.Container(page_container, fluid=True),
+        error_toast(),
+        dcc.Store(id="lang-store"),
+    ])
+    server = app.server
+    server.before_request(context.assign_session_id)
+    server.after_request(context.ensure_session_cookie)
+    from dashboard.api import api_blueprint
+    from dashboard.api.errors import unknown_api_path
+
+    server.register_blueprint(api_blueprint)
+    server.add_url_rule("/api/<path:rest>", "api_not_found", unknown_api_path,
+                        methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=8050, debug=False)

@@ -1,0 +1,53 @@
+"""Shared UI pieces: CSV-downloadable tables, KPI cards, the error toast."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import MATCH, Input, Output, State, callback, dash_table, dcc, html
+
+from dashboard.i18n import t
+
+
+def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15,
+              columns: dict[str, str] | None = None) -> html.Div:
+    """A sortable table with its own "Download CSV" button (every table in the app has one)."""
+    names = columns or {}
+    return html.Div([
+        dbc.Button(t("common.download_csv", lang), id={"type": "csv-button", "table": table_id},
+                   size="sm", color="secondary", outline=True, className="mb-2"),
+        dcc.Download(id={"type": "csv-download", "table": table_id}),
+        dash_table.DataTable(
+            id={"type": "csv-table", "table": table_id},
+            data=df.to_dict("records"),
+            columns=[{"name": names.get(c, t(f"col.{c}", lang)), "id": c} for c in df.columns],
+            page_size=page_size, sort_action="native",
+            style_table={"overflowX": "auto"}, style_cell={"fontSize": "0.85rem", "textAlign": "left"},
+        ),
+    ], id=f"{table_id}-wrap")
+
+
+@callback(
+    Output({"type": "csv-download", "table": MATCH}, "data"),
+    Input({"type": "csv-button", "table": MATCH}, "n_clicks"),
+    State({"type": "csv-table", "table": MATCH}, "data"),
+    State({"type": "csv-table", "table": MATCH}, "id"),
+    prevent_initial_call=True,
+)
+def download_table_csv(_clicks, rows, table_id):
+    """Send the table's current rows as a CSV file."""
+    frame = pd.DataFrame(rows or [])
+    return dcc.send_data_frame(frame.to_csv, f"{table_id['table']}.csv", index=False)
+
+
+def kpi_card(title: str, value: str, element_id: str | None = None, note: str | None = None) -> dbc.Card:
+    """A small card with a title and a big number."""
+    body = [html.Div(title, className="text-muted small"), html.H4(value, className="mb-0")]
+    if note:
+        body.append(html.Div(note, className="small text-muted"))
+    return dbc.Card(dbc.CardBody(body), id=element_id or "", className="h-100")
+
+
+def error_toast() -> dbc.Toast:
+    """The app-wide toast shown when a callback fails (filled by the on_error handler)."""
+    return dbc.Toast(id="global-error", header="", is_open=False, dismissable=True, icon="danger",
+                     duration=8000, style={"position": "fixed", "top": 70, "right": 10, "zIndex": 2000})

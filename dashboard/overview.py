@@ -1,0 +1,113 @@
+"""Students overview (filters, KPIs, distribution, group table) that each tab can embed."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
+
+from analytics.student_schema import CATEGORIES
+from dashboard.components import csv_table, kpi_card
+from dashboard.context import settings
+from dashboard.figures import make_score_distribution_figure
+from dashboard.i18n import t
+from warehouse.connection import read_only
+from warehouse.queries import FILTER_COLUMNS, SCORE_COLUMNS, get_score_summary_df, get_students_df
+
+OVERVIEW_FILTERS = ("gender", "lunch", "test_prep", "parental_education")
+
+
+def clean_filters(query: dict) -> dict[str, str | None]:
+    """Keep only known filter columns with allowed values (URL input is untrusted)."""
+    return {c: query.get(c) if query.get(c) in CATEGORIES[c] else None for c in FILTER_COLUMNS}
+
+
+def overview_layout(prefix: str, lang: str, query: dict) -> html.Div:
+    """The overview block for a page; ids are prefixed with the page name."""
+    filters = clean_filters(query)
+    group_by = query.get("group") if query.get("group") in FILTER_COLUMNS else "test_prep"
+    subject = query.get("subject") if query.get("subject") in SCORE_COLUMNS else "math_score"
+
+    def dropdown(column):
+        return dbc.Col([
+            dbc.Label(t(f"overview.filter.{column}", lang), html_for=f"{prefix}-f-{column}"),
+            dcc.Dropdown(id=f"{prefix}-f-{column}", value=filters[column], placeholder=t("common.all", lang),
+                         options=[{"label": t(f"cat.{v}", lang), "value": v} for v in CATEGORIES[column]]),
+        ], md=3)
+
+    return html.Div([
+        html.H4(t("overview.title", lang), className="mt-2"),
+        dbc.Row([dropdown(c) for c in OVERVIEW_FILTERS], className="g-2 mb-2"),
+        dbc.Row([
+            dbc.Col([dbc.Label(t("overview.group_by", lang)),
+                     dcc.Dropdown(id=f"{prefix}-group", value=group_by, clearable=False,
+                                  options=[{"label": t(f"overview.filter.{c}", lang), "value": c}
+                                           for c in FILTER_COLUMNS])], md=3),
+            dbc.Col([dbc.Label(t("overview.subject", lang)),
+                     dcc.Dropdown(id=f"{prefix}-subject", value=subject, clearable=False,
+                                  options=[{"label": t(f"subject.{c}", lang), "value": c} for c in SCORE_COLUMNS])],
+                    md=3),
+        ], className="g-2 mb-3"),
+        dcc.Loading(html.Div(id=f"{prefix}-kpis")),
+        dcc.Loading(dcc.Graph(id=f"{prefix}-dist")),
+        html.Div(id=f"{prefix}-group-table"),
+        dcc.Store(id=f"{prefix}-lang", data=lang),
+        html.Div(id=f"{prefix}-url-sync", hidden=True),
+    ])
+
+
+def register_overview_callbacks(prefix: str) -> None:
+    """Create the overview callbacks for one page prefix (call once per page module)."""
+    inputs = [Input(f"{prefix}-f-{c}", "value") for c in OVERVIEW_FILTERS]
+
+    @callback(
+        Output(f"{prefix}-kpis", "children"), Output(f"{prefix}-dist", "figure"),
+        Output(f"{prefix}-group-table", "children"),
+        *inputs, Input(f"{prefix}-group", "value"), Input(f"{prefix}-subject", "value"),
+        State(f"{prefix}-lang", "data"),
+    )
+    def update_overview(*values):
+        *filter_values, group_by, subject, lang = values
+        filters = clean_filters(dict(zip(OVERVIEW_FILTERS, filter_values)))
+        group_by = group_by if group_by in FILTER_COLUMNS else "test_prep"
+        subject = subject if subject in SCORE_COLUMNS else "math_score"
+        pass_mark = settings().pass_mark
+        with read_only(settings().db_path) as con:
+            students = get_students_df(con, filters, (group_by, subject, *SCORE_COLUMNS))
+            summary = get_score_summary_df(con, filters, group_by, pass_mark)
+        n = len(students)
+        mean = lambda col: f"{students[col].mean():.1f}" if n else "–"  # noqa: E731
+        below = f"{100 * (students['math_score'] < pass_mark).mean():.1f} %" if n else "–"
+        kpis = dbc.Row([
+            dbc.Col(kpi_card(t("overview.kpi.students", lang), f"{n:,}", f"{prefix}-kpi-students"), md=True),
+            dbc.Col(kpi_card(t("overview.kpi.math", lang), mean("math_score")), md=True),
+            dbc.Col(kpi_card(t("overview.kpi.reading", lang), mean("reading_score")), md=True),
+            dbc.Col(kpi_card(t("overview.kpi.writing", lang), mean("writing_score")), md=True),
+            dbc.Col(kpi_card(t("overview.kpi.below_pass", lang, mark=int(pass_mark)), below), md=True),
+        ], className="g-2 mb-2")
+        subject_name, group_name = t(f"subject.{subject}", lang), t(f"overview.filter.{group_by}", lang)
+        fig = make_score_distribution_figure(
+            students, subject, group_by,
+            title=t("overview.fig.distribution", lang, subject=subject_name, group=group_name),
+            x_title=t("overview.fig.score_axis", lang, subject=subject_name),
+            y_title=t("overview.fig.count_axis", lang),
+            level_names={v: t(f"cat.{v}", lang) for v in CATEGORIES[group_by]})
+        summary["level"] = summary["level"].map(lambda v: t(f"cat.{v}", lang))
+        table = html.Div([html.H6(t("overview.table.title", lang, group=group_name)),
+                          csv_table(f"{prefix}-group-summary", summary, lang,
+                                    columns={"below_pass_pct": t("overview.kpi.below_pass", lang,
+                                                                  mark=int(pass_mark)) + " (%)"})])
+        return kpis, fig, table
+
+    # Keep the filters in the address bar (replaceState: no reload, no history spam), so a
+    # presenter can share the exact view.
+    clientside_callback(
+        """function(...vals) {
+            const names = %s;
+            const params = new URLSearchParams(window.location.search);
+            names.forEach((n, i) => { if (vals[i]) { params.set(n, vals[i]); } else { params.delete(n); } });
+            const url = window.location.pathname + (params.toString() ? '?' + params.toString() : '');
+            window.history.replaceState(null, '', url);
+            return '';
+        }""" % (list(OVERVIEW_FILTERS) + ["group", "subject"]),
+        Output(f"{prefix}-url-sync", "children"),
+        *inputs, Input(f"{prefix}-group", "value"), Input(f"{prefix}-subject", "value"),
+    )

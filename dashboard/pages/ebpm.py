@@ -1,0 +1,20 @@
+"""Ebpm tab (shows the students overview until its own content lands)."""
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from dashboard.context import log_event, request_lang
+from dashboard.i18n import t
+from dashboard.overview import overview_layout, register_overview_callbacks
+
+PAGE = "ebpm"
+dash.register_page(__name__, path="/ebpm", order=1, name="Ebpm", title="EduLoop · Ebpm")
+register_overview_callbacks(PAGE)
+
+
+def layout(lang: str | None = None, **query) -> html.Div:
+    """Page layout from the URL query (lang and filters)."""
+    lang = request_lang(lang)
+    log_event("page_view", page=PAGE, payload={"lang": lang})
+    return html.Div([html.H3(t("nav.ebpm", lang)), overview_layout(PAGE, lang, query)], id=f"{PAGE}-page")

@@ -1,0 +1,1 @@
+"""Per-tab string tables merged by dashboard.i18n."""
