@@ -1,0 +1,153 @@
+"""Pure Plotly figure builders for the Operations tab; all display text comes from `labels`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from analytics.drift import PSI_MAJOR, PSI_MODERATE
+
+# English defaults; the dashboard passes its translated strings under the same keys.
+DEFAULT_LABELS: dict[str, str] = {
+    "no_data": "No data yet",
+    "ctr_by_variant.title": "Click-through rate by variant (95% Wilson interval)",
+    "ctr_by_variant.x": "Variant",
+    "ctr_by_variant.y": "CTR (%)",
+    "ctr_over_time.title": "Click-through rate over time",
+    "ctr_over_time.title_cumulative": "Cumulative click-through rate over time",
+    "ctr_over_time.x": "Date (UTC)",
+    "ctr_over_time.y": "CTR (%)",
+    "page_views.title": "Page views by tab and day",
+    "page_views.x": "Date (UTC)",
+    "page_views.y": "Page views (count)",
+    "psi.title": "Feature drift (PSI)",
+    "psi.x": "PSI (index, unitless)",
+    "psi.y": "Feature",
+    "psi.band.stable": "stable",
+    "psi.band.moderate": "moderate",
+    "psi.band.major": "major",
+    "model_metrics.title": "Metrics across model versions",
+    "model_metrics.x": "Model version",
+    "metric.rmse": "RMSE (score points)",
+    "metric.mae": "MAE (score points)",
+    "metric.r2": "R² (unitless)",
+    "metric.auc": "ROC AUC (unitless)",
+    "metric.latency_ms": "Latency (ms)",
+}
+BAND_COLOURS = {"stable": "#2ca02c", "moderate": "#ff7f0e", "major": "#d62728"}
+
+
+def make_ctr_by_variant_figure(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Bar per variant of table[variant, ctr, ctr_low, ctr_high] with Wilson error bars, in %."""
+    text = _labels(labels)
+    fig = _base_figure(text, "ctr_by_variant", empty=table.empty)
+    if table.empty:
+        return fig
+    ctr = table["ctr"] * 100
+    fig.add_trace(go.Bar(
+        x=table["variant"].astype(str),
+        y=ctr,
+        error_y=dict(
+            type="data",
+            array=table["ctr_high"] * 100 - ctr,
+            arrayminus=ctr - table["ctr_low"] * 100,
+        ),
+        hovertemplate="%{x}: %{y:.2f}%<extra></extra>",
+    ))
+    fig.update_yaxes(rangemode="tozero", ticksuffix="%")
+    return fig
+
+
+def make_ctr_over_time_figure(
+    over_time: pd.DataFrame, labels: Mapping[str, str] | None = None, *, cumulative: bool = False
+) -> go.Figure:
+    """One line per variant from ctr_over_time() output: daily CTR, or cumulative CTR if asked."""
+    text = _labels(labels)
+    fig = _base_figure(text, "ctr_over_time", empty=over_time.empty)
+    if cumulative:
+        fig.update_layout(title_text=text["ctr_over_time.title_cumulative"])
+    column = "cum_ctr" if cumulative else "ctr"
+    for variant, rows in over_time.groupby("variant", sort=True):
+        fig.add_trace(go.Scatter(
+            x=rows["date"], y=rows[column] * 100, mode="lines+markers", name=str(variant),
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.2f}%<extra>" + str(variant) + "</extra>",
+        ))
+    fig.update_yaxes(rangemode="tozero", ticksuffix="%")
+    return fig
+
+
+def make_page_views_figure(views: pd.DataFrame, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Stacked bars of views[date, page, views]: one colour per tab, one bar per day."""
+    text = _labels(labels)
+    fig = _base_figure(text, "page_views", empty=views.empty)
+    for page, rows in views.groupby("page", sort=True):
+        fig.add_trace(go.Bar(x=rows["date"], y=rows["views"], name=text.get(f"page.{page}", str(page))))
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def make_psi_figure(drift: pd.DataFrame, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """Horizontal PSI bar per feature of drift[feature, psi, band], over shaded 0.1 / 0.25 bands."""
+    text = _labels(labels)
+    fig = _base_figure(text, "psi", empty=drift.empty)
+    if drift.empty:
+        return fig
+    ordered = drift.sort_values("psi")
+    x_max = max(float(ordered["psi"].max()) * 1.1, PSI_MAJOR * 1.4)
+    for band, x0, x1 in (("stable", 0, PSI_MODERATE), ("moderate", PSI_MODERATE, PSI_MAJOR),
+                         ("major", PSI_MAJOR, x_max)):
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=BAND_COLOURS[band], opacity=0.08, line_width=0,
+                      layer="below", annotation_text=text[f"psi.band.{band}"],
+                      annotation_position="top left")
+    fig.add_trace(go.Bar(
+        x=ordered["psi"],
+        y=ordered["feature"].astype(str),
+        orientation="h",
+        marker_color=[BAND_COLOURS.get(band, "#7f7f7f") for band in ordered["band"]],
+        hovertemplate="%{y}: %{x:.3f}<extra></extra>",
+    ))
+    fig.update_xaxes(range=[0, x_max])
+    return fig
+
+
+def make_model_metrics_figure(metrics: pd.DataFrame, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """One panel per metric of metrics[model_version, metric, value], versions in given order."""
+    text = _labels(labels)
+    names = list(dict.fromkeys(metrics["metric"])) if not metrics.empty else []
+    if not names:
+        return _base_figure(text, "model_metrics", empty=True)
+    fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for row, name in enumerate(names, start=1):
+        rows = metrics[metrics["metric"] == name]
+        fig.add_trace(go.Scatter(
+            x=rows["model_version"].astype(str), y=rows["value"], mode="lines+markers",
+            name=text.get(f"metric.{name}", str(name)),
+        ), row=row, col=1)
+        fig.update_yaxes(title_text=text.get(f"metric.{name}", str(name)), row=row, col=1)
+    fig.update_xaxes(type="category")
+    fig.update_xaxes(title_text=text["model_metrics.x"], row=len(names), col=1)
+    fig.update_layout(title_text=text["model_metrics.title"], showlegend=False)
+    return fig
+
+
+def _labels(labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Defaults overlaid with the caller's labels."""
+    return {**DEFAULT_LABELS, **(labels or {})}
+
+
+def _base_figure(text: Mapping[str, str], key: str, *, empty: bool) -> go.Figure:
+    """Figure with the title and axis titles of `key`, and a 'no data' note when empty."""
+    fig = go.Figure()
+    fig.update_layout(
+        title_text=text[f"{key}.title"],
+        xaxis_title=text[f"{key}.x"],
+        yaxis_title=text.get(f"{key}.y", ""),
+        template="plotly_white",
+    )
+    if empty:
+        fig.add_annotation(text=text["no_data"], showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5)
+    return fig

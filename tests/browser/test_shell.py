@@ -1,0 +1,68 @@
+"""Headless Chromium: the shell loads, tabs and languages switch, a filter changes a figure."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+@pytest.fixture
+def app(built_warehouse):
+    from dashboard.app import app as dash_app
+
+    return dash_app
+
+
+def plotted_count(dash_duo, graph_id: str) -> int:
+    """Total number of x values over all traces of a graph (plotly 7 encodes arrays; read _fullData)."""
+    return dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
+        "return g && g._fullData ? g._fullData.reduce((n, t) => n + (t.x ? t.x.length : 0), 0) : -1;")
+
+
+def test_shell_tabs_language_and_filters(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.wait_for_text_to_equal("#nav-predict", "Predict", timeout=20)
+    dash_duo.wait_for_element("#predict-dist .js-plotly-plot", timeout=20)
+    dash_duo.wait_for_text_to_equal("#predict-kpi-students h4", "1,000", timeout=20)
+    before = plotted_count(dash_duo, "predict-dist")
+    assert before == 1000
+
+    # Filter: female only -> fewer students plotted, and the URL keeps the filter.
+    dash_duo.select_dcc_dropdown("#predict-f-gender", index=0)
+    dash_duo.wait_for_text_to_equal("#predict-kpi-students h4", "{:,}".format(
+        _count("SELECT count(*) FROM core.students WHERE gender = 'female'")), timeout=20)
+    assert 0 < plotted_count(dash_duo, "predict-dist") < before
+    assert "gender=female" in dash_duo.driver.current_url
+
+    # Tab switch keeps the language; language switch translates the navbar.
+    dash_duo.find_element("#nav-ebpm").click()
+    dash_duo.wait_for_element("#ebpm-page", timeout=20)
+    dash_duo.find_element("#lang-ja").click()
+    dash_duo.wait_for_text_to_equal("#nav-predict", "予測", timeout=20)
+    assert "lang=ja" in dash_duo.driver.current_url
+    dash_duo.wait_for_element("#ebpm-dist .js-plotly-plot", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_shared_link_restores_language_and_filters(dash_duo, app):
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.get(dash_duo.server_url + "/recommend?lang=ja&lunch=standard")
+    dash_duo.wait_for_text_to_equal("#nav-recommend", "教材推薦", timeout=20)
+    expected = _count("SELECT count(*) FROM core.students WHERE lunch = 'standard'")
+    dash_duo.wait_for_text_to_equal("#recommend-kpi-students h4", f"{expected:,}", timeout=20)
+    Path(ROOT / "docs").mkdir(exist_ok=True)
+    dash_duo.driver.save_screenshot(str(ROOT / "docs" / "screenshot.png"))
+    assert dash_duo.get_logs() == []
+
+
+def _count(sql: str) -> int:
+    import os
+
+    from tests.integration.helpers import scalar
+
+    return scalar(Path(os.environ["EDULOOP_DB"]), sql)
