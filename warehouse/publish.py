@@ -22,6 +22,8 @@ import duckdb
 
 from warehouse.connection import apply_schema
 
+STORAGE_COMPATIBILITY = "v1.5.0"
+
 
 def _lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
@@ -61,7 +63,8 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False) -> Iterator[d
         tmp = db_path.with_name(f"{db_path.name}.next-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         if db_path.exists() and not fresh:
             shutil.copyfile(db_path, tmp)
-        con = duckdb.connect(str(tmp))
+        # Files stay readable by the DuckDB 1.5 CLI (`duckdb -readonly`) and older drivers (DBeaver).
+        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
         try:
             apply_schema(con)
             yield con

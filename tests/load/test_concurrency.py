@@ -182,3 +182,26 @@ def test_events_api_on_gunicorn_with_analyst_and_ingest(gunicorn_server):
     assert analyst.returncode == 0, err
     status, body = post_json(base + "/api/v1/events", {"events": [{"event": "click", "ts": "soon"}]})
     assert status == 422 and body["error"]["field"] == "events[0].ts"
+
+
+def test_duckdb_shell_readonly_session_during_ingest(fresh_dir):
+    """An analyst in the real DuckDB shell (`duckdb -readonly`) keeps working while ETL publishes."""
+    shell = Path(PYTHON).with_name("duckdb")
+    if not shell.exists():
+        pytest.skip("duckdb-cli is not installed in this environment")
+    db, events = empty_warehouse(fresh_dir), fresh_dir / "events"
+    spawn_writers(events, processes=1, per_process=300)
+    ingest_events(db, events)
+    proc = subprocess.Popen([str(shell), "-readonly", "-csv", str(db)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write("SELECT count(*) AS n FROM core.events;\n")
+    proc.stdin.flush()
+    time.sleep(1.0)
+    spawn_writers(events, processes=1, per_process=200)
+    assert ingest_events(db, events).loaded == 200           # ETL publishes while the shell is open
+    proc.stdin.write("SELECT sum(page_views) AS v FROM mart.usage_by_page_day;\n"
+                     "SELECT count(*) AS n FROM core.events;\n.quit\n")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and err == "", err
+    assert out.split() == ["n", "300", "v", "NULL", "n", "300"]   # its snapshot; no failure
+    assert scalar(db, "SELECT count(*) FROM core.events") == 500

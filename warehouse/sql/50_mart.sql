@@ -36,7 +36,7 @@ GROUP BY ALL;
 
 -- mart.ab_summary: advice impressions, clicks and CTR per variant over all time. Grain: variant.
 CREATE OR REPLACE VIEW mart.ab_summary AS
-SELECT variant, sum(impressions) AS impressions, sum(clicks) AS clicks,
+SELECT variant, CAST(sum(impressions) AS BIGINT) AS impressions, CAST(sum(clicks) AS BIGINT) AS clicks,
        sum(clicks) / nullif(sum(impressions), 0) AS ctr
 FROM mart.ctr_by_variant_day GROUP BY variant;
 
