@@ -12,21 +12,16 @@ from pipelines.errors import PipelineError
 from warehouse.settings import get_settings
 
 Handler = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler, str]] = {}
+Configure = Callable[[argparse.ArgumentParser], None]
+_COMMANDS: dict[str, tuple[Configure, Handler, str]] = {}
 
 
-def command(name: str, help_text: str):
-    """Register a sub-command: the decorated function adds its arguments, `handler` runs it."""
-    def wrap(configure):
-        def register(handler: Handler) -> Handler:
-            _COMMANDS[name] = (configure, handler, help_text)
-            return handler
-        configure.handler = register
-        return configure
-    return wrap
+def register_command(name: str, help_text: str, configure: Configure, handler: Handler) -> None:
+    """Add a sub-command (used by the pipelines/cmd_*.py modules)."""
+    _COMMANDS[name] = (configure, handler, help_text)
 
 
-def _emit(args: argparse.Namespace, payload: dict, text: str) -> None:
+def emit(args: argparse.Namespace, payload: dict, text: str) -> None:
     print(json.dumps(payload, default=str) if getattr(args, "json", False) else text)
 
 
@@ -53,9 +48,12 @@ def _build(args: argparse.Namespace) -> int:
     summary = build_mod.build(build_mod.BuildOptions(
         db_path=args.db, events_dir=settings.events_dir, scale=args.scale, seed=args.seed,
         students_csv=args.students, sessions=args.sessions, as_of=args.as_of, drift=args.drift))
+    from pipelines.progress import TIMINGS
+
     payload = {"students": summary.students, "quarantined": summary.quarantined, "materials": summary.materials,
-               "interactions": summary.interactions, "events": summary.events, **summary.extra}
-    _emit(args, payload, f"built {args.db}: " + ", ".join(f"{k}={v}" for k, v in payload.items()
+               "interactions": summary.interactions, "events": summary.events, **summary.extra,
+               "seconds": dict(TIMINGS)}
+    emit(args, payload, f"built {args.db}: " + ", ".join(f"{k}={v}" for k, v in payload.items()
                                                             if not isinstance(v, dict)))
     return 0
 
@@ -71,7 +69,7 @@ def _ingest_students(args: argparse.Namespace) -> int:
 
     s = ingest_students(args.db, args.file, replace=args.replace)
     reasons = ", ".join(f"{k}: {v}" for k, v in s.reasons.items()) or "none"
-    _emit(args, s.as_json(), f"{args.file.name}: loaded {s.loaded}, quarantined {s.quarantined} "
+    emit(args, s.as_json(), f"{args.file.name}: loaded {s.loaded}, quarantined {s.quarantined} "
                              f"(reasons: {reasons}); encoding {s.encoding}"
                              + (f"; ignored columns: {', '.join(s.ignored_columns)}" if s.ignored_columns else ""))
     return 0
@@ -81,7 +79,7 @@ def _ingest_events(args: argparse.Namespace) -> int:
     from pipelines.ingest_events import ingest_events
 
     s = ingest_events(args.db, args.events_dir or get_settings().events_dir)
-    _emit(args, s.as_json(), f"ingested {s.loaded} new events from {s.files} files; {s.total} in total")
+    emit(args, s.as_json(), f"ingested {s.loaded} new events from {s.files} files; {s.total} in total")
     return 0
 
 
@@ -97,7 +95,7 @@ def _export(args: argparse.Namespace) -> int:
     from pipelines.export import export_parquet
 
     counts = export_parquet(args.db, args.parquet)
-    _emit(args, counts, f"exported {len(counts)} datasets to {args.parquet} ({counts['core.events']} events)")
+    emit(args, counts, f"exported {len(counts)} datasets to {args.parquet} ({counts['core.events']} events)")
     return 0
 
 

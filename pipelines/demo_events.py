@@ -6,6 +6,8 @@ and are loaded by the normal `ingest-events` path.
 """
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,6 +79,11 @@ def _events_arrays(n_sessions: int, n_students: int, seed: int) -> pd.DataFrame:
     return events
 
 
+def _sql_path(path: Path) -> str:
+    # COPY takes no parameter for its target; the path is ours, quotes escaped.
+    return str(path).replace("'", "''")
+
+
 def demo_student_ids(n: int) -> list[str]:
     """Stable ids of demo students: S0000001, S0000002, ..."""
     return [f"S{i + 1:07d}" for i in range(n)]
@@ -91,6 +98,7 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
     events = _events_arrays(n_sessions, len(coded_students), seed)
     start = np.datetime64(as_of - timedelta(days=DAYS), "s").astype(np.int64)
     events["epoch_s"] = start + events["ts_s"]
+    events["rn"] = np.arange(1, len(events) + 1, dtype=np.int64)   # stable row ids -> stable event ids
     con = duckdb.connect()
     con.register("ev", events)
     students = coded_students.reset_index(drop=True).copy()
@@ -103,9 +111,14 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
     else:
         students["drift_reading"] = students["reading_score"]
     con.register("st", students)
+    con.execute("SET preserve_insertion_order = false")
+    # Stream straight into one file per day: never hold millions of JSON rows in memory.
+    staging = events_dir / f".demo-staging-{int(seed)}"
+    shutil.rmtree(staging, ignore_errors=True)
+    events_dir.mkdir(parents=True, exist_ok=True)
     con.execute(f"""
-        CREATE TABLE out AS
-        WITH e AS (SELECT *, row_number() OVER () AS rn FROM ev), h AS (SELECT *, md5('{int(seed)}-' || rn) AS h FROM e)
+        COPY (
+        WITH h AS (SELECT *, md5('{int(seed)}-' || rn) AS h FROM ev)
         SELECT h.day,
                substr(h.h,1,8)||'-'||substr(h.h,9,4)||'-4'||substr(h.h,14,3)||'-a'||substr(h.h,18,3)||'-'||substr(h.h,21,12) AS event_id,
                $names[h.kind + 1] AS event,
@@ -125,14 +138,18 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
                     WHEN h.kind = 5 THEN json_object('message', $messages[h.message + 1])
                END AS payload
         FROM h LEFT JOIN st ON st.student = h.student
+        ) TO '{_sql_path(staging)}' (FORMAT json, PARTITION_BY (day))
     """, {"names": list(EVENT_NAMES), "pages": list(PAGES), "variants": list(VARIANTS),
           "genders": ["female", "male"], "lunch": ["standard", "free/reduced"], "prep": ["none", "completed"],
           "messages": list(ERROR_MESSAGES), "drift": drift})
-    for day in range(DAYS):
+    for part in sorted(staging.glob("day=*")):
+        day = int(part.name.split("=", 1)[1])
         folder = events_dir / str(as_of - timedelta(days=DAYS - day))
         folder.mkdir(parents=True, exist_ok=True)
-        target = str(folder / f"demo-{int(seed)}.jsonl").replace("'", "''")
-        con.execute(f"COPY (SELECT * EXCLUDE (day) FROM out WHERE day = {day} ORDER BY ts) TO '{target}' (FORMAT json)")
-    total = con.execute("SELECT count(*) FROM out").fetchone()[0]
+        for i, chunk in enumerate(sorted(part.glob("*.json"))):
+            target = folder / f"demo-{int(seed)}-{i}.jsonl"
+            os.replace(chunk, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    total = len(events)
     con.close()
     return total
