@@ -1,1 +1,13 @@
-"""Commands added by the model, recsys, EBPM and monitoring work (registered on import)."""
+"""Import the command modules that register themselves with `register_command`."""
+from importlib import import_module
+
+# One module per area, each owning its commands: models (train/score/promote/rollback),
+# recsys (recsys/recsys-eval), effects (effect), monitoring (monitor).
+COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor")
+
+for _name in COMMAND_MODULES:
+    try:
+        import_module(f"pipelines.{_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"pipelines.{_name}":
+            raise

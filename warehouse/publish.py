@@ -21,6 +21,7 @@ from typing import Iterator
 import duckdb
 
 from warehouse.connection import apply_schema
+from warehouse.settings import get_settings
 
 STORAGE_COMPATIBILITY = "v1.5.0"
 
@@ -64,7 +65,9 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False) -> Iterator[d
         if db_path.exists() and not fresh:
             shutil.copyfile(db_path, tmp)
         # Files stay readable by the DuckDB 1.5 CLI (`duckdb -readonly`) and older drivers (DBeaver).
-        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY,
+                                               # A bounded buffer pool: big builds spill instead of swelling.
+                                               "memory_limit": get_settings().writer_memory_limit})
         try:
             apply_schema(con)
             yield con

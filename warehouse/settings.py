@@ -23,11 +23,24 @@ class Settings:
     pass_mark: float
     max_upload_bytes: int
     predict_batch_limit: int
+    writer_memory_limit: str
+    # Alert thresholds (monitor and the Operations tab): a variant's latest-day CTR this many %
+    # below its trailing 7-day CTR (EDULOOP_ALERT_CTR_DROP_PCT), more errors than this in one hour
+    # (EDULOOP_ALERT_ERRORS_PER_HOUR), a feature PSI above this (EDULOOP_ALERT_PSI).
+    alert_ctr_drop_pct: float = 30.0
+    alert_errors_per_hour: int = 10
+    alert_psi: float = 0.25
 
     @property
     def app_version(self) -> str:
         """Version string of this build."""
         return APP_VERSION
+
+    @property
+    def alert_thresholds(self) -> dict[str, float]:
+        """Keyword arguments of analytics.alerts.AlertThresholds from these settings."""
+        return {"ctr_drop_pct": self.alert_ctr_drop_pct, "errors_per_hour": self.alert_errors_per_hour,
+                "psi_major": self.alert_psi}
 
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
@@ -46,4 +59,8 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         pass_mark=float(env.get("EDULOOP_PASS_MARK", "50")),
         max_upload_bytes=int(env.get("EDULOOP_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         predict_batch_limit=int(env.get("EDULOOP_PREDICT_BATCH_LIMIT", "10000")),
+        writer_memory_limit=env.get("EDULOOP_WRITER_MEMORY_LIMIT", "2GB"),
+        alert_ctr_drop_pct=float(env.get("EDULOOP_ALERT_CTR_DROP_PCT", "30")),
+        alert_errors_per_hour=int(env.get("EDULOOP_ALERT_ERRORS_PER_HOUR", "10")),
+        alert_psi=float(env.get("EDULOOP_ALERT_PSI", "0.25")),
     )
