@@ -1,0 +1,304 @@
+"""EBPM tab strings, and the sentences for the effect warning and error codes.
+
+Plain data plus one formatting function and no Dash imports: the `effect` command reads the
+English sentences from here too (see pipelines/cmd_effect.py), so the CLI, the API and the tab
+word every warning the same way.
+"""
+from __future__ import annotations
+
+import math
+
+# Sentences for the codes raised by analytics.causal (warnings and validation errors) and by
+# pipelines/effect_io.py (file, row and option problems). Keys: ebpm.msg.<code>.
+MESSAGES = {
+    # --- warnings about an estimate -------------------------------------------------------------
+    "post_treatment_covariate": {
+        "en": "{column} is measured after the treatment (at the same exam as the outcome): adjusting for it "
+              "removes part of the effect and biases every adjusted estimate. Leave it out of the covariates.",
+        "ja": "{column} は処置の後（結果と同じ試験）に測られた変数です。共変量に入れると効果の一部を取り除いてしまい、"
+              "調整したすべての推定値が偏ります。共変量から外してください。"},
+    "treated_unmatched": {
+        "en": "{n_unmatched} of {n_treated} treated units found no control within the caliper and were left out "
+              "of the PSM estimate, which therefore describes the matched treated units only.",
+        "ja": "処置群 {n_treated} 件のうち {n_unmatched} 件はキャリパー内に対照が見つからず、PSM の推定から外れました。"
+              "PSM の結果はマッチできた処置群についての効果です。"},
+    "estimate_unavailable": {
+        "en": "{method} ({estimand}) could not be estimated on these data.",
+        "ja": "このデータでは {method}（{estimand}）を推定できませんでした。"},
+    "units_trimmed": {
+        "en": "{n_trimmed} units with a propensity score outside [{low}, {high}] were left out of IPW and AIPW.",
+        "ja": "傾向スコアが [{low}, {high}] の外にある {n_trimmed} 件を IPW と AIPW から除外しました。"},
+    "outside_common_support": {
+        "en": "{n_treated} treated and {n_control} control units ({share:.1%}) lie outside the other group's "
+              "propensity score range: the groups overlap poorly.",
+        "ja": "処置群 {n_treated} 件と対照群 {n_control} 件（{share:.1%}）が相手群の傾向スコアの範囲外にあり、"
+              "両群の重なりが不十分です。"},
+    "extreme_propensity_scores": {
+        "en": "{n_below} units have a propensity score below {low} and {n_above} above {high}: some units had "
+              "almost no chance of being in the other group.",
+        "ja": "傾向スコアが {low} 未満の対象が {n_below} 件、{high} 超が {n_above} 件あります。"
+              "もう一方の群に入る可能性がほとんどない対象がいます。"},
+    "imbalance_after_adjustment": {
+        "en": "{covariate} is still imbalanced after adjustment ({sample}: |SMD| = {max_smd:.2f}, above 0.1).",
+        "ja": "調整後も {covariate} の偏りが残っています（{sample}: |SMD| = {max_smd:.2f}、基準 0.1 超）。"},
+    "extreme_weights": {
+        "en": "IPW ({estimand}) gives one unit a weight of {max_weight:.1f}, {max_weight_share:.1%} of its "
+              "group's total: the estimate leans on a few units.",
+        "ja": "IPW（{estimand}）で 1 件に重み {max_weight:.1f}（その群の合計の {max_weight_share:.1%}）が"
+              "かかっています。推定が少数の対象に依存しています。"},
+    "low_effective_sample_size": {
+        "en": "Under the {estimand} weights the {group} group is worth only {ess:.0f} of its {n} units "
+              "(effective sample size).",
+        "ja": "{estimand} の重みのもとで、{group}の {n} 件は実質 {ess:.0f} 件分の情報しかありません（有効サンプルサイズ）。"},
+    # --- problems with the input ------------------------------------------------------------------
+    "missing_column": {"en": "Column '{column}' is not in the data.",
+                       "ja": "列「{column}」がデータにありません。"},
+    "role_conflict": {"en": "Column '{column}' is used in two roles (treatment, outcome or covariate).",
+                      "ja": "列「{column}」が複数の役割（処置・結果・共変量）に使われています。"},
+    "missing_values": {"en": "Column '{column}' has {n_rows} empty values out of {n_total} rows; fill or remove them.",
+                       "ja": "列「{column}」に空の値が {n_total} 行中 {n_rows} 行あります。補うか行を削除してください。"},
+    "non_binary_treatment": {
+        "en": "Treatment '{column}' must be 0/1 (or true/false); found values: {values}.",
+        "ja": "処置の列「{column}」は 0/1（または true/false）である必要があります。見つかった値: {values}"},
+    "too_few_treated": {"en": "Only {count} treated units (1 in '{column}'); at least {minimum} are needed.",
+                        "ja": "処置群（「{column}」が 1）が {count} 件しかありません。{minimum} 件以上必要です。"},
+    "too_few_controls": {"en": "Only {count} control units (0 in '{column}'); at least {minimum} are needed.",
+                         "ja": "対照群（「{column}」が 0）が {count} 件しかありません。{minimum} 件以上必要です。"},
+    "non_numeric_outcome": {"en": "Outcome '{column}' must be numeric.",
+                            "ja": "結果の列「{column}」は数値である必要があります。"},
+    "constant_covariate": {"en": "Covariate '{column}' has the same value in every row; remove it.",
+                           "ja": "共変量「{column}」はすべての行で同じ値です。外してください。"},
+    "high_cardinality_covariate": {
+        "en": "Covariate '{column}' has {n_levels} different text values (at most {max_levels}); is it an id column?",
+        "ja": "共変量「{column}」には {n_levels} 種類の文字列があります（上限 {max_levels}）。ID の列ではありませんか。"},
+    "non_numeric_covariate": {
+        "en": "Covariate '{column}' mixes numbers with text ({values}); correct those cells.",
+        "ja": "共変量「{column}」に数値と文字列（{values}）が混在しています。該当するセルを直してください。"},
+    "invalid_psm_k": {"en": "PSM k must be a whole number from 1 to {maximum} (got {value}).",
+                      "ja": "PSM の k は 1 から {maximum} の整数で指定してください（指定値: {value}）。"},
+    "invalid_caliper": {"en": "The caliper must be a positive number, or null for none (got {value}).",
+                        "ja": "キャリパーは正の数（使わない場合は null）で指定してください（指定値: {value}）。"},
+    "invalid_replace": {"en": "'replace' must be true or false (got {value}).",
+                        "ja": "replace は true か false で指定してください（指定値: {value}）。"},
+    "invalid_trim": {"en": "Trimming must be two numbers [low, high] with 0 ≤ low < 0.5 < high ≤ 1 (got {value}).",
+                     "ja": "トリミングは 0 ≤ 下限 < 0.5 < 上限 ≤ 1 の 2 つの数 [下限, 上限] で指定してください"
+                           "（指定値: {value}）。"},
+    "file_too_large": {"en": "{name} is {size_mb:.1f} MB; the limit is {limit_mb:.1f} MB.",
+                       "ja": "{name} は {size_mb:.1f} MB あります。上限は {limit_mb:.1f} MB です。"},
+    "not_text": {"en": "{name} is not a text CSV (UTF-8 or Shift_JIS).",
+                 "ja": "{name} はテキストの CSV（UTF-8 または Shift_JIS）ではありません。"},
+    "empty_file": {"en": "{name} is empty.", "ja": "{name} は空です。"},
+    "unparseable_csv": {"en": "{name} could not be read as CSV: {detail}",
+                        "ja": "{name} を CSV として読めませんでした: {detail}"},
+    "rows_not_objects": {"en": "'rows' must be an array of JSON objects, one per row.",
+                         "ja": "rows は 1 行につき 1 つの JSON オブジェクトを並べた配列である必要があります。"},
+    "too_many_rows": {"en": "{n_rows:,} rows exceed the limit of {max_rows:,}.",
+                      "ja": "{n_rows:,} 行は上限の {max_rows:,} 行を超えています。"},
+    "no_rows": {"en": "The data have no rows.", "ja": "データに行がありません。"},
+    "no_treatment": {"en": "Choose a treatment (a 0/1 column) and an outcome.",
+                     "ja": "処置（0/1 の列）と結果を選んでください。"},
+}
+
+# Names of methods, samples and groups as they appear inside the sentences and figures.
+TERMS = {
+    "difference_in_means": {"en": "Difference in means", "ja": "単純な平均の差"},
+    "psm": {"en": "Propensity score matching", "ja": "傾向スコアマッチング"},
+    "ipw": {"en": "Inverse probability weighting", "ja": "逆確率重み付け（IPW）"},
+    "regression_adjustment": {"en": "Regression adjustment", "ja": "回帰調整"},
+    "aipw": {"en": "Doubly robust (AIPW)", "ja": "二重にロバストな推定（AIPW）"},
+    "unadjusted": {"en": "Before adjustment", "ja": "調整前"},
+    "matched": {"en": "After matching", "ja": "マッチング後"},
+    "weighted_ate": {"en": "IPW (ATE weights)", "ja": "IPW（ATE の重み）"},
+    "weighted_att": {"en": "IPW (ATT weights)", "ja": "IPW（ATT の重み）"},
+    "treated": {"en": "Treated", "ja": "処置群"},
+    "control": {"en": "Control", "ja": "対照群"},
+}
+
+# Figure text: keys match analytics.causal.DEFAULT_LABELS (read with dashboard.i18n.labels("ebpm.fig.")).
+FIGURE_LABELS = {
+    "overlap_title": {"en": "Propensity score overlap", "ja": "傾向スコアの重なり"},
+    "overlap_x": {"en": "Propensity score (probability, 0–1)", "ja": "傾向スコア（確率, 0–1）"},
+    "overlap_y": {"en": "Density (per unit of score)", "ja": "密度（スコア 1 単位あたり）"},
+    "love_title": {"en": "Covariate balance (love plot)", "ja": "共変量のバランス（ラブプロット）"},
+    "love_x": {"en": "Absolute standardized mean difference (SD units)", "ja": "標準化平均差の絶対値（SD 単位）"},
+    "love_y": {"en": "Covariate", "ja": "共変量"},
+    "estimates_title": {"en": "Estimated effect by method (95% CI)", "ja": "手法別の効果推定値（95% 信頼区間）"},
+    "estimates_x": {"en": "Effect (outcome units, e.g. score points)", "ja": "効果（結果の単位, 例: 点）"},
+    "estimates_y": {"en": "Method", "ja": "手法"},
+    "forest_title": {"en": "Effect by subgroup (doubly robust ATE, 95% CI)",
+                     "ja": "サブグループ別の効果（二重にロバストな ATE, 95% 信頼区間）"},
+    "forest_x": {"en": "Effect (outcome units, e.g. score points)", "ja": "効果（結果の単位, 例: 点）"},
+    "forest_y": {"en": "Subgroup", "ja": "サブグループ"},
+    "truth": {"en": "Planted truth", "ja": "埋め込んだ真の効果"},
+    "overall": {"en": "Overall", "ja": "全体"},
+    "threshold": {"en": "0.1 threshold", "ja": "基準 0.1"},
+}
+
+UI = {
+    "title": {"en": "Does the programme work? Effect of an intervention",
+              "ja": "施策は効果があるか：介入効果の検証"},
+    "intro": {"en": "Compares treated and untreated students as fairly as observational data allow: the naive "
+                    "difference, matching, weighting, regression and a doubly robust estimate, with the checks "
+                    "that show how far each can be trusted.",
+              "ja": "観察データで可能な範囲で公平に、処置を受けた生徒と受けていない生徒を比べます。単純な差、マッチング、"
+                    "重み付け、回帰、二重にロバストな推定と、それぞれをどこまで信頼できるかを示すチェックを表示します。"},
+    "data": {"en": "Data", "ja": "データ"},
+    "data.warehouse": {"en": "Students in the warehouse", "ja": "データウェアハウスの生徒データ"},
+    "data.upload": {"en": "Uploaded file {name} ({n_rows} rows; kept in this browser tab only, not saved)",
+                    "ja": "アップロードしたファイル {name}（{n_rows} 行。このタブの中だけで使い、保存しません）"},
+    "upload.prompt": {"en": "Drop a CSV here or click to choose one (a 0/1 treatment column, an outcome, covariates; "
+                            "at most {limit} MB)",
+                      "ja": "CSV をここにドロップするかクリックして選択（0/1 の処置列・結果・共変量。最大 {limit} MB）"},
+    "upload.reset": {"en": "Back to the warehouse students", "ja": "ウェアハウスの生徒データに戻す"},
+    "upload.ok": {"en": "{name}: {n_rows} rows and {n_cols} columns read. Choose the treatment, outcome and "
+                        "covariates.",
+                  "ja": "{name}: {n_rows} 行・{n_cols} 列を読み込みました。処置・結果・共変量を選んでください。"},
+    "upload.error": {"en": "The file was not used: {message}", "ja": "ファイルは使われませんでした: {message}"},
+    "outcome": {"en": "Outcome", "ja": "結果（アウトカム）"},
+    "treatment": {"en": "Treatment", "ja": "処置"},
+    "treatment.test_prep": {"en": "Test preparation course completed", "ja": "試験対策講座の受講"},
+    "covariates": {"en": "Covariates (measured before the treatment)", "ja": "共変量（処置の前に決まっている変数）"},
+    "filters": {"en": "Subgroup: estimate on this subset only", "ja": "サブグループ：この部分集合だけで推定"},
+    "options": {"en": "Method options", "ja": "手法の設定"},
+    "psm_k": {"en": "PSM: controls per treated unit (k)", "ja": "PSM: 処置 1 件あたりの対照数（k）"},
+    "caliper": {"en": "PSM caliper (SD of the logit; empty = none)",
+                "ja": "PSM キャリパー（ロジットの SD 単位。空欄 = なし）"},
+    "replace": {"en": "Match with replacement", "ja": "復元ありでマッチング"},
+    "trim": {"en": "IPW/AIPW: trim propensity scores", "ja": "IPW/AIPW: 傾向スコアのトリミング"},
+    "trim.none": {"en": "No trimming", "ja": "トリミングなし"},
+    "trim.range": {"en": "Keep {low}–{high}", "ja": "{low}–{high} の範囲を残す"},
+    "estimates": {"en": "Estimates", "ja": "推定結果"},
+    "kpi.effect": {"en": "Headline effect ({estimand}): {method}", "ja": "主な推定値（{estimand}）: {method}"},
+    "kpi.effect_value": {"en": "{estimate:+.2f} (95% CI {low:.2f} to {high:.2f})",
+                         "ja": "{estimate:+.2f}（95% 信頼区間 {low:.2f}〜{high:.2f}）"},
+    "kpi.n": {"en": "Units analysed", "ja": "分析した件数"},
+    "kpi.groups": {"en": "Treated / control", "ja": "処置群 / 対照群"},
+    "kpi.truth": {"en": "Planted true effect (demo data)", "ja": "埋め込んだ真の効果（デモデータ）"},
+    "kpi.naive": {"en": "Naive difference (biased by confounding)", "ja": "単純な差（交絡で偏る）"},
+    "errors": {"en": "The effect could not be estimated", "ja": "効果を推定できませんでした"},
+    "warnings": {"en": "Read the estimates with these warnings in mind", "ja": "次の警告に注意して結果を読んでください"},
+    "diagnostics": {"en": "Overlap and balance", "ja": "重なりとバランス"},
+    "diag.support": {"en": "Outside common support", "ja": "共通サポート外"},
+    "diag.support_value": {"en": "{treated} treated, {control} control ({share:.1%})",
+                           "ja": "処置群 {treated} 件、対照群 {control} 件（{share:.1%}）"},
+    "diag.ess": {"en": "Effective sample size under IPW (ATE)", "ja": "IPW（ATE）の有効サンプルサイズ"},
+    "diag.ess_value": {"en": "{treated:.0f} of {n_treated} treated, {control:.0f} of {n_control} control",
+                       "ja": "処置群 {n_treated} 件中 {treated:.0f}、対照群 {n_control} 件中 {control:.0f}"},
+    "diag.max_weight": {"en": "Largest IPW weight (ATE / ATT)", "ja": "IPW の最大の重み（ATE / ATT）"},
+    "diag.psm": {"en": "PSM: treated matched / unmatched, controls used",
+                 "ja": "PSM: マッチした処置群 / できなかった処置群、使った対照"},
+    "sensitivity": {"en": "Sensitivity", "ja": "感度分析"},
+    "evalues": {"en": "E-values: how strongly an unmeasured confounder would have to be tied to both treatment and "
+                      "outcome (risk-ratio scale) to explain the estimate, or its CI bound, away.",
+                "ja": "E 値: 未測定の交絡因子が処置と結果の両方とどれほど強く（リスク比で）関連していれば、推定値"
+                      "（または信頼区間の限界）を説明し尽くせるかを示します。"},
+    "refutations": {"en": "Refutation checks (doubly robust ATE)", "ja": "反証チェック（二重にロバストな ATE）"},
+    "check.placebo_treatment": {"en": "Placebo: treatment randomly permuted (expect about 0)",
+                                "ja": "プラセボ: 処置をランダムに並べ替え（0 付近になるはず）"},
+    "check.random_common_cause": {"en": "A random common cause added (expect no change)",
+                                  "ja": "ランダムな共通原因を追加（変化しないはず）"},
+    "check.passed": {"en": "passed", "ja": "合格"},
+    "check.failed": {"en": "failed", "ja": "不合格"},
+    "assumptions": {"en": "Assumptions, and what these data say about them", "ja": "前提条件と、このデータが示すこと"},
+    "status.ok": {"en": "Looks fine", "ja": "問題なし"},
+    "status.warn": {"en": "Check", "ja": "要確認"},
+    "status.info": {"en": "Cannot be tested from the data", "ja": "データからは検証できない"},
+    "assumption.no_unmeasured_confounding": {"en": "No unmeasured confounding", "ja": "未測定の交絡がない"},
+    "assumption.no_unmeasured_confounding.statement": {
+        "en": "Everything that affects both who takes the treatment and the outcome is among the covariates.",
+        "ja": "処置を受けるかどうかと結果の両方に影響するものは、すべて共変量に含まれている。"},
+    "assumption.no_unmeasured_confounding.evidence": {
+        "en": "Headline estimate {method} ({estimand}): E-value {e_value:.2f}, for the CI bound {e_value_ci:.2f}. "
+              "A hidden confounder tied to treatment and outcome by a risk ratio of {e_value:.2f} each could explain "
+              "the effect away; a weaker one could not.",
+        "ja": "主な推定値 {method}（{estimand}）: E 値 {e_value:.2f}、信頼区間の限界では {e_value_ci:.2f}。"
+              "処置と結果のそれぞれとリスク比 {e_value:.2f} で関連する隠れた交絡因子があれば効果を説明し尽くせますが、"
+              "それより弱ければできません。"},
+    "assumption.refutations_failed": {"en": "Failed checks: {checks}.", "ja": "不合格のチェック: {checks}"},
+    "assumption.refutations_passed": {"en": "The placebo and random-common-cause checks passed.",
+                                      "ja": "プラセボとランダム共通原因のチェックは合格しました。"},
+    "assumption.overlap": {"en": "Overlap (positivity)", "ja": "重なり（正値性）"},
+    "assumption.overlap.statement": {
+        "en": "Every kind of unit could have been in either group: propensity scores stay away from 0 and 1.",
+        "ja": "どの対象もどちらの群にも入り得た。傾向スコアが 0 や 1 に張り付いていない。"},
+    "assumption.overlap.evidence": {
+        "en": "{share_outside:.1%} of units lie outside common support; propensity scores range from {low:.3f} to "
+              "{high:.3f} ({share_extreme:.1%} extreme); largest weight {max_weight:.1f}; effective sample size "
+              "{ess_treated:.0f} of {n_treated} treated and {ess_control:.0f} of {n_control} control.",
+        "ja": "共通サポート外は {share_outside:.1%}。傾向スコアは {low:.3f}〜{high:.3f}（極端な値 {share_extreme:.1%}）。"
+              "最大の重みは {max_weight:.1f}、有効サンプルサイズは処置群 {n_treated} 件中 {ess_treated:.0f}、"
+              "対照群 {n_control} 件中 {ess_control:.0f}。"},
+    "assumption.sutva": {"en": "SUTVA (no interference, one version of the treatment)",
+                         "ja": "SUTVA（相互干渉がなく、処置の内容が一つ）"},
+    "assumption.sutva.statement": {
+        "en": "One unit's treatment does not change another's outcome, and the treatment was the same for everyone.",
+        "ja": "ある対象の処置が他の対象の結果に影響せず、処置の内容は全員で同じだった。"},
+    "assumption.sutva.evidence": {
+        "en": "Cannot be checked from one table of {n} units: it needs knowledge of the programme (did students "
+              "share material? was the course the same in every school?).",
+        "ja": "{n} 件の表だけでは確認できません。施策についての知識が必要です（生徒同士で教材を共有したか、"
+              "講座の内容はどの学校でも同じだったか）。"},
+    "assumption.model_specification": {"en": "Model specification", "ja": "モデルの指定"},
+    "assumption.model_specification.statement": {
+        "en": "The propensity and outcome models are flexible enough, and only pre-treatment covariates are used.",
+        "ja": "傾向スコアと結果のモデルが十分に柔軟で、処置前の共変量だけを使っている。"},
+    "assumption.balance": {"en": "Largest |SMD| after adjustment, {sample}: {smd:.3f} (threshold {threshold}).",
+                           "ja": "調整後の |SMD| の最大値、{sample}: {smd:.3f}（基準 {threshold}）。"},
+    "assumption.spread": {"en": "The adjusted methods differ by {spread:.1f} SE (warning above {threshold:.0f} SE).",
+                          "ja": "調整した手法どうしの差は {spread:.1f} SE（{threshold:.0f} SE 超で警告）。"},
+    "assumption.post_treatment": {"en": "Post-treatment covariates chosen: {columns}. Remove them.",
+                                  "ja": "処置後の共変量が選ばれています: {columns}。外してください。"},
+    "forest": {"en": "Effect by subgroup", "ja": "サブグループ別の効果"},
+    "forest.by": {"en": "Subgroups by", "ja": "サブグループの軸"},
+    "forest.none": {"en": "No column with 2–20 levels to form subgroups.",
+                    "ja": "サブグループを作れる列（水準が 2〜20）がありません。"},
+    "col.method": {"en": "Method", "ja": "手法"},
+    "col.estimand": {"en": "Estimand", "ja": "推定対象"},
+    "col.estimate": {"en": "Estimate", "ja": "推定値"},
+    "col.se": {"en": "SE", "ja": "標準誤差"},
+    "col.ci_low": {"en": "95% CI low", "ja": "95% 信頼区間 下限"},
+    "col.ci_high": {"en": "95% CI high", "ja": "95% 信頼区間 上限"},
+    "col.p_value": {"en": "p-value", "ja": "p 値"},
+    "col.n": {"en": "n used", "ja": "使用件数"},
+    "col.d": {"en": "Effect in SD units (d)", "ja": "SD 単位の効果（d）"},
+    "col.risk_ratio": {"en": "Approx. risk ratio", "ja": "近似リスク比"},
+    "col.e_value": {"en": "E-value (estimate)", "ja": "E 値（推定値）"},
+    "col.e_value_ci": {"en": "E-value (CI bound)", "ja": "E 値（信頼区間の限界）"},
+    "col.check": {"en": "Check", "ja": "チェック"},
+    "col.expected": {"en": "Expected", "ja": "期待値"},
+    "col.passed": {"en": "Result", "ja": "結果"},
+}
+
+STRINGS = {
+    **{f"ebpm.msg.{code}": text for code, text in MESSAGES.items()},
+    **{f"ebpm.fig.{name}": text for name, text in {**FIGURE_LABELS, **TERMS}.items()},
+    **{f"ebpm.{key}": text for key, text in UI.items()},
+}
+TERM_PARAMS = ("method", "sample", "group")
+
+
+def _shown(key: str, value, lang: str, names: dict[str, str]):
+    if value is None:
+        return math.nan   # NaN formats under any numeric format spec; None would raise
+    if isinstance(value, list):
+        return ", ".join(str(names.get(v, v)) for v in value)
+    if key in TERM_PARAMS and value in TERMS:
+        return TERMS[value].get(lang) or TERMS[value]["en"]
+    if key in ("column", "covariate") and isinstance(value, str):
+        return names.get(value, value)
+    return value
+
+
+def describe(item: dict, lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """One warning or error dict ({code, column?, message_params?, ...}) as a sentence in `lang`."""
+    code = item.get("code", "")
+    params = {key: value for key, value in item.items() if key not in ("code", "message_params", "field")}
+    params.update(item.get("message_params") or {})
+    params = {key: _shown(key, value, lang, names or {}) for key, value in params.items()}
+    entry = MESSAGES.get(code)
+    if entry is None:
+        return f"{code}: {params}"
+    try:
+        return (entry.get(lang) or entry["en"]).format(**params)
+    except (KeyError, ValueError, TypeError):   # a parameter missing or of an unexpected type
+        return f"{code}: {params}"

@@ -1,0 +1,225 @@
+"""Effect analysis shared by the `effect` command, POST /api/v1/effects and the EBPM tab.
+
+Reads user data (CSV bytes or JSON records) in memory with size and row limits, validates the
+method options, runs every estimator plus the sensitivity checks from `analytics.causal`, and
+turns the result into the documented JSON ({"rows", "diagnostics", "warnings"}). Problems are
+raised as `EffectInputError` code dicts (never English), so each front end words them itself;
+the sentences live in dashboard/strings/ebpm.py (a plain table without Dash imports).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from analytics.causal import (
+    EffectInputError, EffectResult, assess_assumptions, e_values, estimate_effects, placebo_test,
+    random_common_cause_test, to_jsonable, validate_effect_input,
+)
+from analytics.causal.design import is_categorical
+from analytics.causal.validation import MAX_CATEGORY_LEVELS
+from analytics.student_schema import KAGGLE_HEADER, normalise_category
+from pipelines.errors import PipelineError
+from pipelines.student_rows import decode
+
+# Largest data set analysed in one request/upload (the estimators take ~1-2 s at 100k rows).
+MAX_EFFECT_ROWS = 200_000
+MAX_PSM_K = 20
+ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
+# A text column counts as "numbers with stray text" when most of its distinct values are numbers.
+NUMERIC_SHARE = 0.5
+SHOWN_VALUES = 5
+BINARY_SNIFF_BYTES = 8192
+# A numeric column with at most this many distinct values can define subgroups (e.g. a 1-5 rating).
+MAX_NUMERIC_GROUPS = 10
+
+
+def input_error(code: str, column: str | None = None, *, field: str | None = None, **params) -> EffectInputError:
+    """One coded problem, shaped like analytics' validation errors (plus the request field)."""
+    return EffectInputError([{"code": code, "column": column, "field": field, "message_params": params}])
+
+
+@dataclass(frozen=True)
+class EffectOptions:
+    """Method options of one analysis (validated on construction by `effect_options`)."""
+
+    psm_k: int = 1
+    caliper: float | None = 0.2
+    replace: bool = True
+    trim: tuple[float, float] | None = None
+
+    def kwargs(self) -> dict:
+        """Keyword arguments of `estimate_effects`."""
+        return asdict(self)
+
+
+def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptions:
+    """Validated options; a bad value raises EffectInputError naming the option."""
+    if isinstance(psm_k, bool) or not isinstance(psm_k, int) or not 1 <= psm_k <= MAX_PSM_K:
+        raise input_error("invalid_psm_k", field="psm_k", value=str(psm_k), maximum=MAX_PSM_K)
+    if caliper is not None and (isinstance(caliper, bool) or not isinstance(caliper, (int, float))
+                                or not math.isfinite(caliper) or caliper <= 0):
+        raise input_error("invalid_caliper", field="caliper", value=str(caliper))
+    if not isinstance(replace, bool):
+        raise input_error("invalid_replace", field="replace", value=str(replace))
+    if trim is not None:
+        valid = (isinstance(trim, (list, tuple)) and len(trim) == 2
+                 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in trim)
+                 and 0 <= trim[0] < 0.5 < trim[1] <= 1)
+        if not valid:
+            raise input_error("invalid_trim", field="trim", value=str(trim))
+        trim = (float(trim[0]), float(trim[1]))
+    return EffectOptions(psm_k=psm_k, caliper=None if caliper is None else float(caliper), replace=replace,
+                         trim=trim)
+
+
+def _column_name(raw: str) -> str:
+    name = raw.replace("\ufeff", "").strip().strip('"').strip()
+    return KAGGLE_HEADER.get(" ".join(name.lower().split()), name)
+
+
+def _delimiter(first_line: str) -> str:
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _coded_test_prep(frame: pd.DataFrame) -> pd.DataFrame:
+    """A Kaggle-style test_prep column ('completed'/'none') becomes the 0/1 treatment flag."""
+    column = frame.get("test_prep")
+    if column is None or not is_categorical(column):
+        return frame
+    canonical = column.map(lambda v: normalise_category("test_prep", str(v)) if pd.notna(v) else None)
+    if canonical.notna().all():
+        frame = frame.assign(test_prep=(canonical == "completed").astype(int))
+    return frame
+
+
+def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
+    """Parse an uploaded CSV (UTF-8 with/without BOM or CP932; , ; or tab) into a DataFrame, in memory."""
+    if len(data) > max_bytes:
+        raise input_error("file_too_large", name=name, size_mb=len(data) / 2**20, limit_mb=max_bytes / 2**20)
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:   # CP932 decodes almost any bytes; a NUL byte never occurs in a CSV
+        raise input_error("not_text", name=name)
+    try:
+        text, _encoding = decode(data, name)
+    except PipelineError as exc:
+        raise input_error("not_text", name=name) from exc
+    if not text.strip():
+        raise input_error("empty_file", name=name)
+    first_line = text.lstrip().splitlines()[0]
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(first_line), skipinitialspace=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise input_error("unparseable_csv", name=name, detail=str(exc).splitlines()[0][:200]) from exc
+    return finish_frame(frame.rename(columns=lambda c: _column_name(str(c))), max_rows=max_rows)
+
+
+def records_frame(rows: list, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
+    """Rows given as JSON objects ({column: value}) as a DataFrame, with the same limits as a CSV."""
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise input_error("rows_not_objects", field="rows")
+    if len(rows) > max_rows:
+        raise input_error("too_many_rows", field="rows", n_rows=len(rows), max_rows=max_rows)
+    frame = pd.DataFrame.from_records(rows)
+    # JSON numbers arrive as Python objects when a column mixes in text or nulls; let pandas re-infer.
+    return finish_frame(frame.infer_objects(), max_rows=max_rows)
+
+
+def finish_frame(frame: pd.DataFrame, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
+    """Row-count checks and the test_prep coding common to every source of user data."""
+    if len(frame) > max_rows:
+        raise input_error("too_many_rows", field="rows", n_rows=len(frame), max_rows=max_rows)
+    if frame.empty:
+        raise input_error("no_rows", field="rows")
+    return _coded_test_prep(frame.reset_index(drop=True))
+
+
+def _stray_text(series: pd.Series) -> list[str]:
+    """Values that are not numbers in a column that is otherwise numeric (empty if it is a true category)."""
+    if not is_categorical(series):
+        return []
+    values = pd.Series(series.dropna().unique())
+    numeric = pd.to_numeric(values, errors="coerce").notna()
+    if numeric.all() or numeric.mean() <= NUMERIC_SHARE:
+        return []
+    return [str(value) for value in values[~numeric][:SHOWN_VALUES]]
+
+
+def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str]) -> list[dict]:
+    """analytics' validation plus covariates that mix numbers with stray text (a typo in a number column)."""
+    errors = validate_effect_input(df, treatment, outcome, covariates)
+    stray = {column: _stray_text(df[column]) for column in covariates if column in df.columns}
+    for column, values in stray.items():
+        if values:
+            errors = [e for e in errors if not (e["column"] == column and e["code"] == "high_cardinality_covariate")]
+            errors.append({"code": "non_numeric_covariate", "column": column, "message_params": {"values": values}})
+    return errors
+
+
+def column_kinds(df: pd.DataFrame) -> dict[str, list[str]]:
+    """Which columns can be the treatment (0/1), the outcome (other numbers), a covariate or a subgroup."""
+    kinds: dict[str, list[str]] = {"binary": [], "numeric": [], "covariates": [], "grouping": []}
+    for column in df.columns:
+        series = df[column].dropna()
+        n_levels = series.nunique()
+        categorical = is_categorical(series)
+        if not categorical:
+            is_binary = n_levels == 2 and set(series.unique()) == {0, 1}
+            kinds["binary" if is_binary else "numeric"].append(column)
+        if n_levels > 1 and not (categorical and n_levels > MAX_CATEGORY_LEVELS):
+            kinds["covariates"].append(column)
+        if 2 <= n_levels <= (MAX_CATEGORY_LEVELS if categorical else MAX_NUMERIC_GROUPS):
+            kinds["grouping"].append(column)
+    return kinds
+
+
+@dataclass
+class EffectAnalysis:
+    """Everything one analysis produced: estimates and diagnostics, E-values, refutations, assumptions."""
+
+    result: EffectResult
+    e_values: pd.DataFrame
+    refutations: list[dict] = field(default_factory=list)
+    assumptions: list[dict] = field(default_factory=list)
+
+
+def run_checks(df: pd.DataFrame, result: EffectResult) -> tuple[list[dict], list[dict]]:
+    """Placebo and random-common-cause refutations, then the assumption report that uses them."""
+    spec = result.settings
+    options = {key: spec[key] for key in ("psm_k", "caliper", "replace", "trim")}
+    args = (df, spec["treatment"], spec["outcome"], spec["covariates"])
+    refutations = [placebo_test(*args, **options), random_common_cause_test(*args, **options)]
+    return refutations, assess_assumptions(result, refutations)
+
+
+def analyse_effect(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str],
+                   options: EffectOptions = EffectOptions(), *, post_treatment=frozenset(),
+                   checks: bool = True) -> EffectAnalysis:
+    """Validate, estimate with every method, and (unless checks=False) run the sensitivity checks."""
+    errors = check_effect_input(df, treatment, outcome, covariates)
+    if errors:
+        raise EffectInputError(errors)
+    result = estimate_effects(df, treatment, outcome, covariates, post_treatment=post_treatment, **options.kwargs())
+    refutations, assumptions = run_checks(df, result) if checks else ([], assess_assumptions(result))
+    return EffectAnalysis(result, e_values(result), refutations, assumptions)
+
+
+def effect_payload(analysis: EffectAnalysis, describe, extra_diagnostics: dict | None = None) -> dict:
+    """The documented JSON: rows of the table, diagnostics (with sensitivity), warnings as sentences."""
+    result = analysis.result
+    rows = to_jsonable(result.table[list(ROW_KEYS)].to_dict(orient="records"))
+    diagnostics = to_jsonable({
+        **result.diagnostics,
+        "settings": result.settings,
+        "e_values": analysis.e_values.to_dict(orient="records"),
+        "refutations": analysis.refutations,
+        "assumptions": analysis.assumptions,
+        "warning_codes": result.warnings,
+        **(extra_diagnostics or {}),
+    })
+    return {"rows": rows, "diagnostics": diagnostics, "warnings": [describe(w) for w in result.warnings]}
