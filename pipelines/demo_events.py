@@ -112,6 +112,7 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
         students["drift_reading"] = students["reading_score"]
     con.register("st", students)
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET memory_limit = '512MB'")
     # Stream straight into one file per day: never hold millions of JSON rows in memory.
     staging = events_dir / f".demo-staging-{int(seed)}"
     shutil.rmtree(staging, ignore_errors=True)
