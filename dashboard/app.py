@@ -38,6 +38,9 @@ def create_app() -> Dash:
     server = app.server
     server.before_request(context.assign_session_id)
     server.after_request(context.ensure_session_cookie)
+    from dashboard.auth import register_auth
+
+    register_auth(server)   # admin login for the Operations tab when EDULOOP_ADMIN_PASSWORD is set
     from dashboard.api import api_blueprint
     from dashboard.api.errors import unknown_api_path
 

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from warehouse.events import pending_event_files, select_events_sql
+from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
 
 
@@ -44,11 +45,17 @@ def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
             {"files": paths, "now": now},
         )
         loaded = con.execute("SELECT count(*) FROM core.events").fetchone()[0] - before
-        con.executemany(
-            "INSERT OR REPLACE INTO raw.event_files VALUES (?, ?, "
-            "(SELECT count(*) FROM core.events WHERE source_file = ?), ?)",
-            [[f.path, f.size_bytes, f.path, now] for f in pending],
+        con.execute(
+            """INSERT OR REPLACE INTO raw.event_files
+               SELECT f.path, f.size_bytes, coalesce(c.n, 0), $now
+               FROM (SELECT unnest($paths) AS path, unnest($sizes) AS size_bytes) f
+               LEFT JOIN (SELECT source_file, count(*) AS n FROM core.events
+                          WHERE source_file IN (SELECT unnest($paths)) GROUP BY 1) c ON c.source_file = f.path""",
+            {"paths": paths, "sizes": [f.size_bytes for f in pending], "now": now},
         )
+    # The Operations tab reads daily aggregates, not millions of events: keep them in step.
+    sync_event_aggregates(con, now if pending else None)
+    apply_alert_acks(con)
     total = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
     return EventLoadSummary(len(pending), loaded, total)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 EVENT_TYPES = frozenset(
-    {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call"}
+    {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
+     "admin_action"}
 )
 STRING_FIELDS = {"session_id": 128, "page": 64, "student_id": 64, "variant": 64, "model_version": 64}
 ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", *STRING_FIELDS}
@@ -171,15 +172,16 @@ def pending_event_files(con, events_dir: str | Path) -> list[EventFile]:
 def select_events_sql(files_param: str = "$files") -> str:
     """SQL that reads event files into core.events columns, skipping partial or broken lines."""
     columns = ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items())
+    # DISTINCT ON (a hash aggregate) keeps one row per event_id when a client re-sent an event;
+    # it is much cheaper than a window with a sort.
     return f"""
-        SELECT event_id, event,
+        SELECT DISTINCT ON (event_id) event_id, event,
                CAST(TRY_CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
                session_id, page, student_id, variant, model_version, predicted, payload,
                filename AS source_file
         FROM read_json({files_param}, format = 'newline_delimited', ignore_errors = true,
                        filename = true, columns = {{{columns}}})
         WHERE event_id IS NOT NULL AND event IS NOT NULL AND TRY_CAST(ts AS TIMESTAMPTZ) IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY filename) = 1
     """
 
 

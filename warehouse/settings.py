@@ -30,6 +30,13 @@ class Settings:
     alert_ctr_drop_pct: float = 30.0
     alert_errors_per_hour: int = 10
     alert_psi: float = 0.25
+    # Model loop: daily retraining schedule of `python -m pipelines scheduler` (cron, UTC;
+    # EDULOOP_RETRAIN_CRON), the largest training sample drawn from core.students by `train`/`retrain`
+    # (EDULOOP_TRAIN_MAX_ROWS; the rest is only scored), and how much worse (relative, on test RMSE
+    # and PR-AUC) a candidate may be than production and still be promoted (EDULOOP_PROMOTE_TOLERANCE).
+    retrain_cron: str = "0 3 * * *"
+    train_max_rows: int = 50_000
+    promote_tolerance: float = 0.05
 
     @property
     def app_version(self) -> str:
@@ -63,4 +70,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         alert_ctr_drop_pct=float(env.get("EDULOOP_ALERT_CTR_DROP_PCT", "30")),
         alert_errors_per_hour=int(env.get("EDULOOP_ALERT_ERRORS_PER_HOUR", "10")),
         alert_psi=float(env.get("EDULOOP_ALERT_PSI", "0.25")),
+        retrain_cron=env.get("EDULOOP_RETRAIN_CRON") or "0 3 * * *",
+        train_max_rows=int(env.get("EDULOOP_TRAIN_MAX_ROWS", "50000")),
+        promote_tolerance=float(env.get("EDULOOP_PROMOTE_TOLERANCE", "0.05")),
     )

@@ -65,18 +65,32 @@ def encode_rows_fast(preprocessor: ColumnTransformer, frame: pd.DataFrame) -> np
     ColumnTransformer.transform spends ~7 ms on pandas indexing for a single row; per-request
     explanations must take a few ms. Same arithmetic from the fitted attributes; callers check it
     against preprocessor.transform once (ModelExplainer does, on its background) before relying on it.
+    `frame` may also be a plain mapping of column name -> 1-D array (the API's single rows: building
+    a DataFrame for one row costs more than the prediction).
     """
     one_hot = preprocessor.named_transformers_["categorical"]
-    blocks = []
-    for name, categories in zip(CATEGORICAL_FEATURES, one_hot.categories_):
-        values = frame[name].to_numpy(dtype=object)[:, None]
-        blocks.append((values == np.asarray(categories, dtype=object)[None, :]).astype(np.float64))
-    numeric = np.column_stack([frame[name].to_numpy(dtype=np.float64) for name in NUMERIC_FEATURES])
+    blocks = [_one_hot(frame[name], categories)
+              for name, categories in zip(CATEGORICAL_FEATURES, one_hot.categories_)]
+    numeric = np.column_stack([np.asarray(frame[name], dtype=np.float64) for name in NUMERIC_FEATURES])
     scaler = preprocessor.named_transformers_["numeric"]
     if isinstance(scaler, StandardScaler):
         numeric = (numeric - scaler.mean_) / scaler.scale_
     blocks.append(numeric)
     return np.hstack(blocks)
+
+
+def _one_hot(column, categories: np.ndarray) -> np.ndarray:
+    # Unknown or missing values give an all-zero block, as OneHotEncoder(handle_unknown="ignore").
+    if isinstance(getattr(column, "dtype", None), pd.CategoricalDtype):
+        # Batch scoring passes categoricals (1 M rows): recode to the encoder's order and index,
+        # instead of comparing a million Python strings per category.
+        codes = pd.Categorical(column, categories=list(categories)).codes
+        block = np.zeros((len(codes), len(categories)))
+        known = np.flatnonzero(codes >= 0)
+        block[known, codes[known]] = 1.0
+        return block
+    values = np.asarray(column, dtype=object)[:, None]
+    return (values == np.asarray(categories, dtype=object)[None, :]).astype(np.float64)
 
 
 def encoded_feature_sources() -> list[str]:

@@ -77,3 +77,9 @@ CREATE TABLE IF NOT EXISTS ml.alerts (
     params       JSON,
     acknowledged_at TIMESTAMP
 );
+-- Model loop (issue 3): the training run that made a registry row (both of a run's rows — task
+-- 'regression' and 'risk' — share it and are promoted, archived and rolled back together), when the
+-- row last became production, and which risk model scored a ml.risk_scores row.
+ALTER TABLE ml.model_registry ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+ALTER TABLE ml.model_registry ADD COLUMN IF NOT EXISTS promoted_at TIMESTAMP;
+ALTER TABLE ml.risk_scores ADD COLUMN IF NOT EXISTS risk_model_version VARCHAR;

@@ -50,3 +50,48 @@ CREATE OR REPLACE VIEW mart.predictions_by_day AS
 SELECT CAST(ts AS DATE) AS day, model_version, count(*) AS predictions, avg(predicted) AS mean_predicted
 FROM core.events WHERE event = 'prediction'
 GROUP BY ALL;
+
+-- Operations aggregates: TABLES kept in step with core.events by every ingest (warehouse/ops_marts.py:
+-- new rows are added; everything is rebuilt when out of step or AGGREGATES_VERSION changes),
+-- so the Operations tab reads a few thousand rows instead of scanning millions of events.
+-- mart.event_counts_daily: events per UTC day, type, page and variant. Grain: (day, event, page, variant).
+CREATE TABLE IF NOT EXISTS mart.event_counts_daily (
+    day      DATE NOT NULL,
+    event    VARCHAR NOT NULL,
+    page     VARCHAR,
+    variant  VARCHAR,
+    events   BIGINT NOT NULL
+);
+-- mart.session_days: sessions that viewed a page, per UTC day (session_key = hash(session_id)), with
+-- the session's previous active day. Grain: (day, session_key).
+CREATE TABLE IF NOT EXISTS mart.session_days (
+    day          DATE NOT NULL,
+    session_key  UBIGINT NOT NULL,
+    prev_day     DATE
+);
+ALTER TABLE mart.session_days ADD COLUMN IF NOT EXISTS prev_day DATE;   -- warehouses built before prev_day
+-- mart.session_day_counts: sessions per (day, previous active day); the distinct sessions of a period
+-- [s, e] = sum(sessions) WHERE day BETWEEN s AND e AND (prev_day IS NULL OR prev_day < s). Grain: (day, prev_day).
+CREATE TABLE IF NOT EXISTS mart.session_day_counts (
+    day       DATE NOT NULL,
+    prev_day  DATE,
+    sessions  BIGINT NOT NULL
+);
+-- mart.variant_sessions: sessions shown advice of each variant (the A/B units). Grain: (variant, session_key).
+CREATE TABLE IF NOT EXISTS mart.variant_sessions (
+    variant      VARCHAR NOT NULL,
+    session_key  UBIGINT NOT NULL
+);
+-- mart.variant_users: sessions shown advice per variant. Grain: variant.
+CREATE TABLE IF NOT EXISTS mart.variant_users (
+    variant  VARCHAR NOT NULL,
+    users    BIGINT NOT NULL
+);
+-- mart.error_events: error events with their message (rare, so small). Grain: event_id.
+CREATE TABLE IF NOT EXISTS mart.error_events (
+    event_id    VARCHAR NOT NULL,
+    ts          TIMESTAMP NOT NULL,
+    page        VARCHAR,
+    session_id  VARCHAR,
+    message     VARCHAR
+);

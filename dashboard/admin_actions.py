@@ -1,0 +1,69 @@
+"""Admin actions shared by the Operations tab and the admin API: acknowledge an alert, run the monitor.
+
+The app never writes the warehouse: an acknowledgement is an `admin_action` event (the live path
+honours it at once; ingest and monitor copy it into ml.alerts), and "run monitor" starts the
+pipeline in its own process, which publishes through the normal single-writer protocol.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from dashboard.context import event_writer, session_id, settings
+from warehouse.connection import read_only
+from warehouse.ops_queries import get_alert_state, open_live_events
+
+ROOT = Path(__file__).resolve().parents[1]
+MONITOR_TIMEOUT_S = 300
+ALERT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+log = logging.getLogger("eduloop.admin")
+
+
+class AdminActionError(RuntimeError):
+    """An admin action could not be done; `code` is machine-readable, the message one line."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def acknowledge_alert(alert_id: str) -> dict:
+    """Log an ack event for an existing alert; return {alert_id, acknowledged, already, event_id}."""
+    if not isinstance(alert_id, str) or not ALERT_ID.match(alert_id):
+        raise AdminActionError("invalid", "alert id must be 1-64 letters, digits, '-' or '_'")
+    cfg = settings()
+    with read_only(cfg.db_path) as con:
+        open_live_events(con, cfg.events_dir)
+        state = get_alert_state(con, alert_id)
+    if state is None:
+        raise AdminActionError("not_found", f"no alert {alert_id}")
+    if state == "acknowledged":
+        return {"alert_id": alert_id, "acknowledged": True, "already": True, "event_id": None}
+    event = event_writer().write({"event": "admin_action", "page": "operations", "session_id": session_id(),
+                                  "payload": {"action": "ack_alert", "alert_id": alert_id}})
+    log.info("alert %s acknowledged by admin", alert_id)
+    return {"alert_id": alert_id, "acknowledged": True, "already": False, "event_id": event["event_id"]}
+
+
+def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
+    """Run `python -m pipelines monitor --json` in a subprocess and return its summary."""
+    cfg = settings()
+    # The pipeline needs no admin secret: keep it out of the child's environment.
+    env = {k: v for k, v in os.environ.items() if k != "EDULOOP_ADMIN_PASSWORD"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "pipelines", "monitor", "--json", "--db", str(Path(cfg.db_path).resolve()),
+               "--events-dir", str(Path(cfg.events_dir).resolve())]
+    try:
+        proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise AdminActionError("monitor_timeout", f"monitor did not finish within {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["exit code %d" % proc.returncode])[-1][:300]
+        raise AdminActionError("monitor_failed", reason)
+    log.info("monitor run started by admin finished")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

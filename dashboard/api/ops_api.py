@@ -1,0 +1,91 @@
+"""GET /api/v1/ops/summary: the Operations tab's numbers as JSON (same loaders as the tab)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify, request
+
+from dashboard.api import api_blueprint
+from dashboard.api.errors import ApiError
+from dashboard.api.openapi import document
+from dashboard.auth import require_admin
+from dashboard.context import settings
+from dashboard.operations_data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
+from warehouse.connection import WarehouseMissing
+
+SECTIONS = ("ab", "usage", "errors", "health", "alerts")
+POWERS = (0.8, 0.9)
+
+
+def _number(name: str, default: float, low: float, high: float) -> float:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", f"must be a number between {low} and {high}", name) from None
+    if not low < value <= high:
+        raise ApiError(422, "invalid", f"must be a number between {low} and {high}", name)
+    return value
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid", "must be a date YYYY-MM-DD", name) from None
+
+
+def section_json(section: str) -> dict:
+    """Load one section with the request's parameters and return it as JSON-able data."""
+    cfg = settings()
+    if section == "ab":
+        data = load_ab(cfg, mde=_number("mde", 10, 0, 1000) / 100, power=_number("power", 0.8, 0.5, 0.99))
+        return {"counts": frame_records(data.counts), "summary": data.summary.to_dict() if data.summary else None,
+                "over_time": frame_records(data.over_time)}
+    if section == "usage":
+        data = load_usage(cfg, _day("start"), _day("end"))
+        return {"start": data.start.isoformat(), "end": data.end.isoformat(), "totals": data.totals,
+                "previous": data.previous, "page_views": frame_records(data.page_views),
+                "predictions": frame_records(data.predictions),
+                "recommendations": frame_records(data.recommendations),
+                "recommendation_totals": {k: (None if v != v else v) for k, v in data.rec_totals.items()}}
+    if section == "errors":
+        data = load_errors(cfg)
+        return {"since": data.since.isoformat(), "total": data.total, "messages": frame_records(data.messages),
+                "hourly": frame_records(data.hourly), "latest": frame_records(data.latest)}
+    if section == "health":
+        data = load_health(cfg)
+        return {"production_model": data.production and data.production.get("version"),
+                "versions": frame_records(data.versions), "metrics": frame_records(data.metrics),
+                "drift": frame_records(data.drift), "performance": frame_records(data.performance),
+                "meta": data.meta}
+    data = load_alerts(cfg)
+    return {"open": frame_records(data.recorded), "live": frame_records(data.live)}
+
+
+@api_blueprint.get("/ops/summary")
+@document("/ops/summary", "get", summary="Operations numbers of one section (A/B, usage, errors, health, alerts)",
+          parameters=[{"name": "section", "in": "query", "required": True,
+                       "schema": {"type": "string", "enum": list(SECTIONS)}},
+                      {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
+                      {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
+                      {"name": "mde", "in": "query", "schema": {"type": "number"},
+                       "description": "minimum detectable effect, relative, in % (default 10)"},
+                      {"name": "power", "in": "query", "schema": {"type": "number"}}],
+          responses={"200": {"description": "section data"}, "401": {"description": "admin login required"},
+                     "422": {"description": "invalid parameter"}, "503": {"description": "warehouse missing"}})
+@require_admin
+def ops_summary():
+    """One section of the Operations tab as JSON."""
+    section = request.args.get("section", "")
+    if section not in SECTIONS:
+        raise ApiError(422, "invalid", f"must be one of {', '.join(SECTIONS)}", "section")
+    try:
+        return jsonify({"section": section, **section_json(section)})
+    except WarehouseMissing as exc:
+        raise ApiError(503, "warehouse_missing", str(exc)) from exc

@@ -1,0 +1,104 @@
+"""Admin access: HTTP Basic login (Flask-HTTPAuth) when EDULOOP_ADMIN_PASSWORD is set, else open demo mode.
+
+Protected: the HTML of the Operations tab, its layout and callbacks (Dash fetches those through
+POSTs, so each checks `is_admin()`), the admin API (`@require_admin`) and admin events posted to
+/api/v1/events. The password is compared in constant time (on SHA-256 digests, so its length
+does not leak either) and is never logged, echoed or put in a URL.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import flask
+from flask_httpauth import HTTPBasicAuth
+
+from dashboard.context import settings
+
+ADMIN_USER = "admin"
+REALM = "EduLoop admin"
+PROTECTED_PATHS = ("/operations",)
+ADMIN_EVENT = "admin_action"
+
+auth = HTTPBasicAuth(realm=REALM)
+
+
+def auth_enabled() -> bool:
+    """True when an admin password is configured (otherwise the app runs open, in demo mode)."""
+    return settings().admin_password is not None
+
+
+def _same(given: str | None, expected: str) -> bool:
+    digest = lambda text: hashlib.sha256(text.encode("utf-8")).digest()  # noqa: E731
+    return hmac.compare_digest(digest(given or ""), digest(expected))
+
+
+def check_credentials(username: str | None, password: str | None) -> bool:
+    """True for user 'admin' with the configured password (always True in open demo mode)."""
+    expected = settings().admin_password
+    if expected is None:
+        return True
+    user_ok = _same(username, ADMIN_USER)
+    password_ok = _same(password, expected)   # both compared, so timing does not tell which failed
+    return user_ok and password_ok
+
+
+@auth.verify_password
+def _verify(username: str, password: str):
+    return ADMIN_USER if check_credentials(username, password) else None
+
+
+@auth.error_handler
+def _refused(status: int):
+    if flask.request.path.startswith("/api/"):
+        from dashboard.api.errors import error_response
+
+        return error_response(status, "unauthorized", "admin login required (HTTP Basic, user 'admin')")
+    return flask.Response("Admin login required.", status=status, mimetype="text/plain")
+
+
+def is_admin() -> bool:
+    """True when the current request may see the Operations tab and use admin actions."""
+    if not auth_enabled():
+        return True
+    if not flask.has_request_context():
+        return False
+    credentials = flask.request.authorization
+    return (credentials is not None and credentials.type == "basic"
+            and check_credentials(credentials.username, credentials.password))
+
+
+def require_admin(view):
+    """Decorator for admin views: 401 with a Basic challenge unless logged in (open in demo mode)."""
+    return auth.login_required(view)
+
+
+def _allow():
+    return None
+
+
+def protect_pages():
+    """before_request hook: challenge a GET of a protected page's HTML when a password is set."""
+    request = flask.request
+    if request.method in ("GET", "HEAD") and request.path.rstrip("/").lower() in PROTECTED_PATHS \
+            and auth_enabled():
+        return auth.login_required(_allow)()
+    return None
+
+
+def guard_admin_events():
+    """before_request hook: only an admin may post admin_action events (they acknowledge alerts)."""
+    request = flask.request
+    if request.method != "POST" or request.path.rstrip("/") != "/api/v1/events" or not auth_enabled():
+        return None
+    body = request.get_json(silent=True)
+    events = body.get("events") if isinstance(body, dict) else None
+    if isinstance(events, list) and any(isinstance(e, dict) and e.get("event") == ADMIN_EVENT for e in events):
+        return auth.login_required(_allow)()
+    return None
+
+
+def register_auth(server: flask.Flask) -> None:
+    """Install the page and admin-event guards on the Flask server."""
+    server.before_request(protect_pages)
+    server.before_request(guard_admin_events)

@@ -1,0 +1,148 @@
+"""Model cache of the app: the production models, loaded once per version, checked against their sha256.
+
+`production()` answers from memory until the warehouse file changes (a publish is an atomic rename,
+so the file's inode and mtime change): then it re-reads the two production registry rows. Loaded
+models are cached by (version, artifact sha256) for both tasks, so a promotion or rollback is picked
+up at the next request without a restart, and each version's SHAP explainers are built once per
+process (ServingModels keeps them).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.models.schema import FEATURES, NUMERIC_FEATURES
+from analytics.models.serving import ServingModels, serving_from_bundles
+from warehouse import model_queries as mq
+from warehouse.connection import read_only
+from warehouse.model_artifacts import load_artifact
+
+
+class NoProductionModel(RuntimeError):
+    """There is no production model yet (run `python -m pipelines build` or `train`)."""
+
+
+@dataclass(frozen=True)
+class LoadedModels:
+    """The production models of one version pair, their registry rows and the artifacts' extra data."""
+
+    version: str
+    risk_version: str
+    serving: ServingModels
+    regression_row: dict[str, Any]
+    risk_row: dict[str, Any]
+    regression_bundle: dict[str, Any]
+    risk_bundle: dict[str, Any]
+
+    @property
+    def threshold(self) -> float:
+        """The risk classifier's decision threshold."""
+        return float(self.serving.risk.threshold)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(reg_version: str, reg_path: str, reg_sha: str, risk_version: str, risk_path: str,
+          risk_sha: str) -> tuple[ServingModels, dict, dict]:
+    regression = load_artifact(reg_path, reg_sha)
+    risk = load_artifact(risk_path, risk_sha)
+    return serving_from_bundles(regression, risk), regression, risk
+
+
+_lock = threading.Lock()
+_rows_cache: dict[str, tuple[tuple, dict[str, dict]]] = {}
+
+
+def _file_key(db_path: Path) -> tuple:
+    stat = os.stat(db_path)
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def production_rows(db_path: str | Path) -> dict[str, dict[str, Any]]:
+    """{task: registry row} of production, re-read only when the warehouse file changed."""
+    path = Path(db_path)
+    key = _file_key(path)
+    cached = _rows_cache.get(str(path))
+    if cached and cached[0] == key:
+        return cached[1]
+    with read_only(path) as con:
+        rows = mq.get_production_rows(con)
+    with _lock:
+        _rows_cache[str(path)] = (key, rows)
+    return rows
+
+
+def production(db_path: str | Path) -> LoadedModels:
+    """The production models (loaded and verified once per version); NoProductionModel if none."""
+    rows = production_rows(db_path)
+    if any(task not in rows for task in mq.TASKS):
+        raise NoProductionModel("no production model yet; run `python -m pipelines train`")
+    reg, risk = rows["regression"], rows["risk"]
+    serving, reg_bundle, risk_bundle = _load(reg["version"], reg["artifact_path"], reg["artifact_sha256"],
+                                             risk["version"], risk["artifact_path"], risk["artifact_sha256"])
+    return LoadedModels(reg["version"], risk["version"], serving, reg, risk, reg_bundle, risk_bundle)
+
+
+def record_columns(records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Validated student records -> model input columns (schema order; scores as float).
+
+    A mapping of arrays, not a DataFrame: for one row, pandas' constructor and column access cost
+    more than the prediction itself (encode_rows_fast reads either).
+    """
+    return {name: np.asarray([r[name] for r in records], dtype=np.float64 if name in NUMERIC_FEATURES else object)
+            for name in FEATURES}
+
+
+@dataclass
+class Prediction:
+    """One student's prediction as the UI and the API show it."""
+
+    predicted_math: float
+    risk_probability: float
+    risk_level: str
+    risk_threshold: float
+    pass_mark: float
+    algorithm: str
+    model_version: str
+    risk_model_version: str
+    explanation: Any = None   # analytics.models.explain.Explanation when asked for
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON body of POST /predict (contributions only when explained)."""
+        body = {k: getattr(self, k) for k in ("predicted_math", "risk_level", "risk_probability", "risk_threshold",
+                                               "pass_mark", "algorithm", "model_version", "risk_model_version")}
+        if self.explanation is not None:
+            body["base_value"] = float(self.explanation.base_value)
+            table = self.explanation.contributions
+            body["contributions"] = [{"feature": f, "value": v, "shap": float(s)}
+                                     for f, v, s in zip(table["feature"].tolist(), table["value"].tolist(),
+                                                        table["shap"].tolist())]
+        return body
+
+
+def predict_records(db_path: str | Path, records: list[dict[str, Any]],
+                    algorithm: str | None = None) -> tuple[LoadedModels, pd.DataFrame]:
+    """Predict validated records with the production models: (models, predicted_math/risk frame)."""
+    models = production(db_path)
+    return models, models.serving.predict(pd.DataFrame(record_columns(records)), algorithm)
+
+
+def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | None = None,
+                explain: bool = False) -> Prediction:
+    """Predict (and optionally explain) one validated record: the one code path of the UI and the API."""
+    models = production(db_path)
+    columns = record_columns([record])
+    name = models.serving.resolve(algorithm)
+    score, probability, level = (values[0] for values in models.serving.predict_arrays(columns, name))
+    return Prediction(
+        predicted_math=float(score), risk_probability=float(probability),
+        risk_level=str(level), risk_threshold=models.threshold,
+        pass_mark=float(models.serving.risk.pass_mark), algorithm=name, model_version=models.version,
+        risk_model_version=models.risk_version,
+        explanation=models.serving.explain(pd.DataFrame(columns), name) if explain else None)

@@ -1,0 +1,226 @@
+"""Data of each Operations section: one short read-only connection, live queries, analytics.
+
+Shared by the Operations tab's callbacks (dashboard/operations_view.py) and the ops API, so both
+show exactly the same numbers. Nothing here builds components or figures.
+"""
+from __future__ import annotations
+
+import functools
+import gc
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+
+from analytics.abtest import ABSummary, ctr_over_time, summarize_ab, wilson_interval
+from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
+from warehouse import ops_queries as q
+from warehouse.connection import read_only
+from warehouse.events import list_event_files
+from warehouse.queries import get_build_info, get_production_model
+from warehouse.settings import Settings
+
+ERROR_WINDOW = timedelta(hours=24)
+MAX_RANGE_DAYS = 366
+
+
+def utc_now() -> datetime:
+    """Naive UTC now (the warehouse stores naive UTC timestamps)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def data_state(cfg: Settings, *, events: bool = True) -> tuple:
+    """What the Operations numbers depend on: the published warehouse file and (if `events`) each event
+    log's size. Publishing replaces the file (new inode) and the app only appends to logs, so equal
+    states mean equal answers (up to the clock, which time-windowed sections add to their own keys).
+    """
+    try:
+        stat = os.stat(cfg.db_path)
+    except FileNotFoundError:
+        return ("missing",)
+    files = tuple((f.path, f.size_bytes) for f in list_event_files(cfg.events_dir)) if events else ()
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size, files)
+
+
+def thresholds(cfg: Settings) -> AlertThresholds:
+    """Alert thresholds from settings (the same defaults the monitor uses)."""
+    return AlertThresholds(**cfg.alert_thresholds)
+
+
+@dataclass
+class ABData:
+    """Counts per variant, the A/B summary (None without traffic) and CTR over time."""
+
+    counts: pd.DataFrame
+    summary: ABSummary | None
+    over_time: pd.DataFrame
+
+
+def load_ab(cfg: Settings, *, mde: float = 0.10, power: float = 0.8) -> ABData:
+    """A/B section: CTR, tests, lift, P(best), SRM and required sample size per variant."""
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        counts = q.get_ab_counts_df(con)
+        daily = q.get_ab_daily_df(con)
+    key = tuple(counts[["variant", "users", "impressions", "clicks"]].itertuples(index=False, name=None))
+    summary = _summarize(key, mde, power) if counts["impressions"].sum() > 0 else None
+    over_time = ctr_over_time(daily) if not daily.empty else pd.DataFrame(
+        columns=["date", "variant", "impressions", "clicks", "ctr", "cum_ctr"])
+    return ABData(counts, summary, over_time)
+
+
+@functools.lru_cache(maxsize=64)
+def _summarize(counts: tuple[tuple[str, int, int, int], ...], mde: float, power: float) -> ABSummary:
+    """summarize_ab memoized by its inputs (between two clicks every refresh reuses the result).
+
+    statsmodels' Holm adjustment calls gc.collect(), a full collection that stops every thread of
+    the app process for 80-200 ms (more under load); freezing the existing objects for the call
+    limits it to the few objects summarize_ab creates. unfreeze() hands them back to normal gc.
+    """
+    frame = pd.DataFrame(list(counts), columns=["variant", "users", "impressions", "clicks"])
+    gc.freeze()
+    try:
+        return summarize_ab(frame, mde=mde, power=power)
+    finally:
+        gc.unfreeze()
+
+
+def clamp_range(start: date | None, end: date | None, last_day: date | None, days: int = 30) -> tuple[date, date]:
+    """A valid [start, end] of at most MAX_RANGE_DAYS; defaults to the `days` ending at the last data day."""
+    end = end or last_day or utc_now().date()
+    start = start or end - timedelta(days=days - 1)
+    if start > end:
+        start, end = end, start
+    return max(start, end - timedelta(days=MAX_RANGE_DAYS - 1)), end
+
+
+@dataclass
+class UsageData:
+    """Usage within [start, end] and the previous period of equal length."""
+
+    start: date
+    end: date
+    totals: dict[str, int]
+    previous: dict[str, int]
+    page_views: pd.DataFrame
+    predictions: pd.DataFrame
+    recommendations: pd.DataFrame
+    rec_totals: dict[str, float] = field(default_factory=dict)
+
+
+def load_usage(cfg: Settings, start: date | None = None, end: date | None = None, *, days: int = 30) -> UsageData:
+    """Usage section: page views by tab and day, sessions, predictions, recommendation click-through.
+
+    Without dates the period is the `days` ending at the last day with any event (live).
+    """
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        start, end = clamp_range(start, end, q.get_data_days(con)[1], days)
+        length = (end - start).days + 1
+        prev_end = start - timedelta(days=1)
+        totals = q.get_usage_totals(con, start, end)
+        previous = q.get_usage_totals(con, prev_end - timedelta(days=length - 1), prev_end)
+        views = q.get_page_views_df(con, start, end)
+        predictions = q.get_daily_events_df(con, "prediction", start, end)
+        recs = q.get_recommendation_daily_df(con, start, end)
+    shown, clicks = int(recs["shown"].sum()), int(recs["clicks"].sum())
+    low, high = wilson_interval(min(clicks, shown), shown) if shown else (np.nan, np.nan)
+    recs = recs.assign(ctr=recs["clicks"] / recs["shown"].where(recs["shown"] > 0))
+    rec_totals = {"shown": shown, "clicks": clicks, "ctr": clicks / shown if shown else np.nan,
+                  "ctr_low": float(low), "ctr_high": float(high)}
+    return UsageData(start, end, totals, previous, views, predictions, recs, rec_totals)
+
+
+@dataclass
+class ErrorsData:
+    """Errors in the last 24 h (per message and per hour) and the newest error events."""
+
+    since: datetime
+    total: int
+    messages: pd.DataFrame
+    hourly: pd.DataFrame
+    latest: pd.DataFrame
+
+
+def load_errors(cfg: Settings, now: datetime | None = None) -> ErrorsData:
+    """Errors section (the 24 h window moves by whole minutes, so a minute's refreshes agree)."""
+    since = (now or utc_now()).replace(second=0, microsecond=0) - ERROR_WINDOW
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        messages = q.get_error_messages_df(con, since)
+        hourly = q.get_errors_hourly_df(con, since)
+        latest = q.get_latest_errors_df(con, 10)
+    return ErrorsData(since, int(messages["errors"].sum()) if not messages.empty else 0, messages, hourly, latest)
+
+
+@dataclass
+class HealthData:
+    """Model registry, drift of the latest monitor run, performance over time and deployment facts."""
+
+    production: dict | None
+    versions: pd.DataFrame
+    metrics: pd.DataFrame
+    drift: pd.DataFrame
+    last_run: dict | None
+    performance: pd.DataFrame
+    meta: dict[str, str | None]
+
+
+def load_health(cfg: Settings) -> HealthData:
+    """Model and data health section, with the meta facts (environment, versions, refresh time)."""
+    with read_only(cfg.db_path) as con:
+        production = get_production_model(con)
+        versions = q.get_model_versions_df(con)
+        drift = q.get_latest_drift_df(con)
+        last_run = q.get_last_monitor_run(con)
+        performance = q.get_performance_df(con)
+        info = get_build_info(con)
+    meta = {"environment": cfg.environment, "region": cfg.region, "app_version": cfg.app_version,
+            "deployed_at": cfg.deployed_at, "refreshed_at": info.get("refreshed_at")}
+    return HealthData(production, versions, q.model_metrics_long(versions), drift, last_run, performance, meta)
+
+
+@dataclass
+class AlertsData:
+    """Recorded open alerts (acknowledgeable) and alerts the live rules fire that are not recorded yet."""
+
+    recorded: pd.DataFrame
+    live: pd.DataFrame
+
+
+def load_alerts(cfg: Settings, now: datetime | None = None) -> AlertsData:
+    """Alerts section: open alerts from ml.alerts plus the rules evaluated on live data."""
+    now = (now or utc_now()).replace(second=0, microsecond=0)
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        recorded = q.get_alerts_df(con)
+        drift = q.get_latest_drift_df(con)
+        last_run = q.get_last_monitor_run(con)
+        fired = evaluate_alert_rules(AlertInputs(
+            ctr_daily=q.get_ab_daily_df(con),
+            errors_hourly=q.get_errors_hourly_df(con, now - ERROR_WINDOW),
+            drift=drift[["feature", "psi"]].dropna() if not drift.empty else None,
+            retrain_runs=q.get_retrain_runs_df(con),
+        ), thresholds(cfg))
+        window_end = last_run.get("window_end") if last_run else None
+        candidates = pd.DataFrame([{
+            "rule": a.rule, "severity": a.severity, "subject": a.subject, "value": a.value,
+            "threshold": a.threshold, "message_key": a.message_key, "params": json.dumps(a.params, default=str),
+            "incident": q.alert_incident(a.rule, a.subject, a.params, window_end)} for a in fired],
+            columns=["rule", "severity", "subject", "value", "threshold", "message_key", "params", "incident"])
+        live = q.filter_new_alerts(con, candidates)
+    return AlertsData(recorded, live)
+
+
+def frame_records(df: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as JSON-safe dicts (timestamps as ISO strings, NaN as None)."""
+    out = df.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).isoformat())
+    out = out.astype(object).where(out.notna(), None)
+    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            for row in out.to_dict("records")]

@@ -1,0 +1,190 @@
+"""Operations tab strings: A/B test, usage, errors, model and data health, alerts, access."""
+
+_FIGURES = {
+    # Keys after "operations.fig." match analytics.ops_figures.DEFAULT_LABELS (plus this tab's own figures).
+    "no_data": ("No data yet", "データがまだありません"),
+    "ctr_by_variant.title": ("Click-through rate by variant (95% Wilson interval)",
+                             "文面別クリック率（95% Wilson信頼区間）"),
+    "ctr_by_variant.x": ("Variant", "文面"),
+    "ctr_by_variant.y": ("CTR (%)", "クリック率（%）"),
+    "ctr_over_time.title": ("Click-through rate per day", "日別クリック率"),
+    "ctr_over_time.title_cumulative": ("Cumulative click-through rate", "累積クリック率"),
+    "ctr_over_time.x": ("Date (UTC)", "日付（UTC）"),
+    "ctr_over_time.y": ("CTR (%)", "クリック率（%）"),
+    "page_views.title": ("Page views by tab and day", "タブ別・日別のページビュー"),
+    "page_views.x": ("Date (UTC)", "日付（UTC）"),
+    "page_views.y": ("Page views (count)", "ページビュー（回）"),
+    "page.predict": ("Predict", "予測"),
+    "page.ebpm": ("EBPM", "EBPM（効果検証）"),
+    "page.recommend": ("Recommend", "教材推薦"),
+    "page.operations": ("Operations", "運用"),
+    "psi.title": ("Feature drift (PSI)", "特徴量のドリフト（PSI）"),
+    "psi.x": ("PSI (index, unitless)", "PSI（指標・単位なし）"),
+    "psi.y": ("Feature", "特徴量"),
+    "psi.band.stable": ("stable", "安定"),
+    "psi.band.moderate": ("moderate", "中程度"),
+    "psi.band.major": ("major", "大きい"),
+    "model_metrics.title": ("Test metrics across model versions", "モデルバージョン別のテスト指標"),
+    "model_metrics.x": ("Model version", "モデルバージョン"),
+    "metric.rmse": ("RMSE (score points)", "RMSE（点）"),
+    "metric.mae": ("MAE (score points)", "MAE（点）"),
+    "metric.r2": ("R² (unitless)", "決定係数 R²（単位なし）"),
+    "metric.auc": ("ROC AUC (unitless)", "ROC AUC（単位なし）"),
+    "metric.latency_ms": ("Latency (ms)", "応答時間（ミリ秒）"),
+    "predictions.title": ("Predictions per day", "日別の予測回数"),
+    "predictions.x": ("Date (UTC)", "日付（UTC）"),
+    "predictions.y": ("Predictions (count)", "予測（回）"),
+    "performance.title": ("Prediction error over time (RMSE per week)", "予測誤差の推移（週別RMSE）"),
+    "performance.x": ("Week starting (UTC)", "週の開始日（UTC）"),
+    "performance.y": ("RMSE (score points)", "RMSE（点）"),
+}
+
+_COLUMNS = {
+    "variant": ("Variant", "文面"),
+    "users": ("Users (sessions)", "利用者（セッション）"),
+    "impressions": ("Impressions", "表示回数"),
+    "clicks": ("Clicks", "クリック数"),
+    "ctr_pct": ("CTR (%)", "クリック率（%）"),
+    "ctr_ci": ("CTR 95% CI (%)", "クリック率の95%信頼区間（%）"),
+    "lift_pct": ("Lift vs control (%)", "対照との差（相対, %）"),
+    "lift_ci": ("Lift 95% CI (%)", "差の95%信頼区間（%）"),
+    "test": ("Test", "検定"),
+    "p_value": ("p-value", "p値"),
+    "p_value_adj": ("p-value (Holm)", "p値（Holm補正）"),
+    "prob_best": ("P(best) (%)", "最良である確率（%）"),
+    "date": ("Date (UTC)", "日付（UTC）"),
+    "shown": ("Lists shown", "推薦リスト表示数"),
+    "message": ("Message", "メッセージ"),
+    "errors": ("Errors", "エラー件数"),
+    "last_seen": ("Last seen (UTC)", "最終発生（UTC）"),
+    "pages": ("Tabs", "タブ"),
+    "ts": ("Time (UTC)", "時刻（UTC）"),
+    "page": ("Tab", "タブ"),
+    "version": ("Version", "バージョン"),
+    "task": ("Task", "タスク"),
+    "algorithm": ("Algorithm", "アルゴリズム"),
+    "status": ("Status", "状態"),
+    "created_at": ("Trained at (UTC)", "学習日時（UTC）"),
+    "feature": ("Feature", "特徴量"),
+    "kind": ("Kind", "種類"),
+    "psi": ("PSI", "PSI値"),
+    "band": ("Band", "区分"),
+    "statistic": ("Statistic (KS D or χ²)", "検定統計量（KSのDまたはχ²）"),
+    "drifted": ("Drifted", "ドリフトあり"),
+}
+
+STRINGS = {
+    "operations.intro": {"en": "Is the app used, does the advice work, does the model still fit the data?",
+                         "ja": "アプリは使われているか、アドバイスは効いているか、モデルは今のデータに合っているか。"},
+    "operations.login_required": {
+        "en": "Login required: the Operations tab is for administrators.",
+        "ja": "ログインが必要です。運用タブは管理者専用です。"},
+    "operations.login": {"en": "Log in as admin", "ja": "管理者としてログイン"},
+    "operations.live": {"en": "Live refresh (every 3 s)", "ja": "自動更新（3秒ごと）"},
+    "operations.meta": {
+        "en": "Environment {environment} · region {region} · app {app_version} · deployed {deployed_at} · "
+              "warehouse refreshed {refreshed_at}",
+        "ja": "環境 {environment}・リージョン {region}・アプリ {app_version}・デプロイ {deployed_at}・"
+              "データ更新 {refreshed_at}"},
+    "operations.unknown": {"en": "unknown", "ja": "不明"},
+    # alerts
+    "operations.alerts.title": {"en": "Alerts", "ja": "アラート"},
+    "operations.alerts.none": {"en": "No open alerts.", "ja": "未対応のアラートはありません。"},
+    "operations.alerts.ack": {"en": "Acknowledge", "ja": "確認済みにする"},
+    "operations.alerts.live_badge": {"en": "live, not recorded yet (run the monitor to record it)",
+                                     "ja": "速報・未記録（監視を実行すると記録されます）"},
+    "operations.alerts.run_monitor": {"en": "Run monitor now", "ja": "今すぐ監視を実行"},
+    "operations.alerts.monitor_done": {
+        "en": "Monitor run {run_id}: {drifted} drifted feature(s), {raised} new alert(s).",
+        "ja": "監視 {run_id} が完了しました。ドリフト {drifted} 件、新規アラート {raised} 件。"},
+    "operations.alerts.monitor_failed": {"en": "The monitor failed: {reason}",
+                                         "ja": "監視の実行に失敗しました：{reason}"},
+    "operations.alerts.acked": {"en": "Alert acknowledged.", "ja": "アラートを確認済みにしました。"},
+    "operations.alerts.admin_only": {"en": "Only an administrator can do this.",
+                                     "ja": "この操作は管理者のみ実行できます。"},
+    "operations.alerts.last_run": {"en": "Last monitor run: {when} (UTC)", "ja": "前回の監視：{when}（UTC）"},
+    "operations.alerts.never_run": {"en": "The monitor has not run yet.", "ja": "監視はまだ実行されていません。"},
+    "operations.alerts.severity.warning": {"en": "Warning", "ja": "警告"},
+    "operations.alerts.severity.critical": {"en": "Critical", "ja": "重大"},
+    "operations.alerts.ctr_drop": {
+        "en": "Variant {variant}: CTR on {date} is {latest_pct:.1f}%, {drop_pct:.0f}% below its trailing "
+              "{trailing_days}-day CTR of {trailing_pct:.1f}% (limit {limit:.0f}%).",
+        "ja": "文面 {variant}：{date} のクリック率 {latest_pct:.1f}% は直近{trailing_days}日間の "
+              "{trailing_pct:.1f}% より {drop_pct:.0f}% 低下しています（基準 {limit:.0f}%）。"},
+    "operations.alerts.error_rate": {
+        "en": "{errors} errors in the hour from {hour} (limit {limit:.0f} per hour; {hours_over} hour(s) over).",
+        "ja": "{hour} からの1時間にエラーが {errors} 件発生しました（基準 1時間あたり {limit:.0f} 件、超過 {hours_over} 時間）。"},
+    "operations.alerts.feature_drift": {
+        "en": "Data drift on {feature}: PSI {psi:.2f} is above {limit:.2f}.",
+        "ja": "{feature} のデータドリフト：PSI {psi:.2f} が基準 {limit:.2f} を超えています。"},
+    "operations.alerts.retrain_failed": {
+        "en": "Retraining run {run_id} failed at {finished_at}: {reason}",
+        "ja": "再学習 {run_id} が {finished_at} に失敗しました：{reason}"},
+    # A/B test
+    "operations.ab.title": {"en": "Advice A/B test", "ja": "アドバイス文面のA/Bテスト"},
+    "operations.ab.mde": {"en": "Minimum detectable effect (relative, %)", "ja": "検出したい最小効果（相対, %）"},
+    "operations.ab.power": {"en": "Power", "ja": "検出力"},
+    "operations.ab.cumulative": {"en": "Cumulative CTR", "ja": "累積クリック率で表示"},
+    "operations.ab.kpi.impressions": {"en": "Advice impressions", "ja": "アドバイス表示回数"},
+    "operations.ab.kpi.clicks": {"en": "Advice clicks", "ja": "アドバイスのクリック数"},
+    "operations.ab.kpi.ctr": {"en": "CTR of {variant}", "ja": "{variant} のクリック率"},
+    "operations.ab.kpi.best": {"en": "Most likely best", "ja": "最良の可能性が最も高い文面"},
+    "operations.ab.no_data": {"en": "No advice impressions yet.", "ja": "アドバイスの表示はまだありません。"},
+    "operations.ab.srm_ok": {"en": "Traffic split matches the plan (sample-ratio check χ² p = {p:.3f}).",
+                             "ja": "割り付け比率は計画どおりです（SRM検定 χ² p = {p:.3f}）。"},
+    "operations.ab.srm_bad": {
+        "en": "Sample ratio mismatch: observed split {observed} differs from the planned {planned} "
+              "(χ² p = {p:.2g}). Fix the assignment before trusting the results.",
+        "ja": "割り付け比率の不一致（SRM）：実際の比率 {observed} が計画 {planned} と異なります"
+              "（χ² p = {p:.2g}）。結果を信頼する前に割り付けを確認してください。"},
+    "operations.ab.sample_size": {
+        "en": "To detect a {mde:.0f}% relative lift with {power:.0f}% power (α = {alpha}), each variant needs "
+              "{required} impressions; the smallest has {current}.",
+        "ja": "相対 {mde:.0f}% の差を検出力 {power:.0f}%（α = {alpha}）で検出するには各文面 {required} 回の表示が"
+              "必要です。現在の最小は {current} 回です。"},
+    "operations.ab.sample_size_na": {"en": "The required sample size cannot be computed yet (no baseline CTR).",
+                                     "ja": "基準となるクリック率がないため、必要なサンプルサイズはまだ計算できません。"},
+    "operations.ab.peeking": {
+        "en": "Do not stop the test yet: before the required sample size is reached, a 'significant' result "
+              "seen on a peek is often a false alarm.",
+        "ja": "まだテストを止めないでください。必要なサンプルサイズに達する前に途中で見た「有意」な結果は、"
+              "誤りであることが少なくありません。"},
+    "operations.ab.ready": {"en": "The required sample size is reached: the result can be read.",
+                            "ja": "必要なサンプルサイズに達しました。結果を判断できます。"},
+    # usage
+    "operations.usage.title": {"en": "Usage", "ja": "利用状況"},
+    "operations.usage.last7": {"en": "Last 7 days", "ja": "直近7日"},
+    "operations.usage.last30": {"en": "Last 30 days", "ja": "直近30日"},
+    "operations.usage.range": {"en": "Period (UTC days)", "ja": "期間（UTC日付）"},
+    "operations.usage.kpi.page_views": {"en": "Page views", "ja": "ページビュー"},
+    "operations.usage.kpi.sessions": {"en": "Unique sessions", "ja": "ユニークセッション"},
+    "operations.usage.kpi.predictions": {"en": "Predictions", "ja": "予測回数"},
+    "operations.usage.trend": {"en": "{change} vs the previous {days} days", "ja": "前の{days}日間比 {change}"},
+    "operations.usage.no_previous": {"en": "no data in the previous {days} days",
+                                     "ja": "前の{days}日間のデータなし"},
+    "operations.usage.rec_title": {"en": "Recommendation click-through", "ja": "推薦のクリック率"},
+    "operations.usage.rec_shown": {"en": "Recommendation lists shown", "ja": "推薦リストの表示回数"},
+    "operations.usage.rec_clicks": {"en": "Clicks on recommendations", "ja": "推薦のクリック数"},
+    "operations.usage.rec_ctr": {"en": "Click-through rate (95% CI)", "ja": "クリック率（95%信頼区間）"},
+    # errors
+    "operations.errors.title": {"en": "Errors in the last 24 hours", "ja": "直近24時間のエラー"},
+    "operations.errors.kpi": {"en": "Errors (24 h)", "ja": "エラー件数（24時間）"},
+    "operations.errors.messages": {"en": "Messages in the last 24 hours", "ja": "直近24時間のメッセージ"},
+    "operations.errors.latest": {"en": "Latest errors", "ja": "最新のエラー"},
+    # model and data health
+    "operations.health.title": {"en": "Model and data health", "ja": "モデルとデータの健全性"},
+    "operations.health.production": {"en": "Production model", "ja": "本番モデル"},
+    "operations.health.trained_at": {"en": "Trained at (UTC)", "ja": "学習日時（UTC）"},
+    "operations.health.none": {"en": "No model is registered yet (training has not run).",
+                               "ja": "登録済みのモデルはまだありません（学習が未実行です）。"},
+    "operations.health.versions": {"en": "Model versions", "ja": "モデルのバージョン"},
+    "operations.drift.title": {"en": "Data drift: training data vs prediction inputs of the last 7 days",
+                               "ja": "データドリフト：学習データと直近7日間の予測入力の比較"},
+    "operations.drift.window": {
+        "en": "Monitor run {run_id} at {when} (UTC): {current} recent inputs vs {reference} training rows.",
+        "ja": "監視 {run_id}（{when} UTC）：直近の入力 {current} 件と学習データ {reference} 件を比較。"},
+    "operations.drift.none": {"en": "No drift report yet: run the monitor.",
+                              "ja": "ドリフトの報告はまだありません。監視を実行してください。"},
+    **{f"operations.fig.{key}": {"en": en, "ja": ja} for key, (en, ja) in _FIGURES.items()},
+    **{f"operations.col.{key}": {"en": en, "ja": ja} for key, (en, ja) in _COLUMNS.items()},
+}
