@@ -188,15 +188,19 @@ def select_events_sql(files_param: str = "$files") -> str:
 def create_live_events_view(con, events_dir: str | Path) -> int:
     """Create TEMP VIEW live_events = ingested events + not-yet-ingested ones; return pending file count."""
     pending = [f.path for f in pending_event_files(con, events_dir)]
+    # Only files that were partly ingested can hold rows already in core.events; new files need
+    # no anti-join (that scan of core.events is the expensive part at millions of events).
+    known = {p for (p,) in con.execute("SELECT path FROM raw.event_files").fetchall()}
+    seen = [p for p in pending if p in known] or ["<none>"]
     if not pending:
         con.execute("CREATE OR REPLACE TEMP VIEW live_events AS SELECT * EXCLUDE (ingested_at) FROM core.events")
         return 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE pending_events AS
             SELECT p.* FROM ({select_events_sql('$files')}) p
-            ANTI JOIN (SELECT event_id FROM core.events WHERE source_file IN (SELECT unnest($files))) e
+            ANTI JOIN (SELECT event_id FROM core.events WHERE source_file IN (SELECT unnest($seen))) e
             USING (event_id)""",
-        {"files": pending},
+        {"files": pending, "seen": seen},
     )
     con.execute(
         """CREATE OR REPLACE TEMP VIEW live_events AS

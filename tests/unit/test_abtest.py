@@ -230,3 +230,15 @@ def test_ctr_over_time_daily_and_cumulative():
     assert result.loc[("A", pd.Timestamp("2024-05-02")), ["ctr_low", "ctr_high"]].tolist() == (
         pytest.approx([low, high])
     )
+
+
+def test_holm_adjust_equals_statsmodels():
+    import numpy as np
+    from statsmodels.stats.multitest import multipletests
+
+    from analytics.abtest import holm_adjust
+
+    rng = np.random.default_rng(4)
+    for m in (1, 2, 3, 7):
+        p = rng.random(m) ** 3
+        assert np.allclose(holm_adjust(p), multipletests(p, method="holm")[1], atol=1e-12)
