@@ -252,9 +252,9 @@ def _precompute(con, materials: pd.DataFrame, student_groups: pd.DataFrame, n_gr
     Returns the models, the rows written and the rows per method; adds fit/recommend/write seconds.
     """
     bounds = np.searchsorted(student_groups["grp"].to_numpy(), np.arange(n_groups + 1))
-    rq.clear_recommendations(con)
+    rq.start_recommendations(con)
     models: dict[int, Hybrid] = {}
-    rows, by_method = 0, {}
+    by_method: dict[str, int] = {}
     for first in range(0, n_groups, WRITE_GROUPS):
         groups = range(first, min(first + WRITE_GROUPS, n_groups))
         with _timed(seconds, "read"):
@@ -266,10 +266,12 @@ def _precompute(con, materials: pd.DataFrame, student_groups: pd.DataFrame, n_gr
                                                  params.n, params.cold_start_history) for g in groups],
                              ignore_index=True)
         with _timed(seconds, "write"):
-            rows += rq.append_recommendations(con, part.assign(model_version=version, created_at=now))
+            rq.append_recommendations(con, part.assign(model_version=version, created_at=now))
         for method, count in part["method"].value_counts().items():
             by_method[method] = by_method.get(method, 0) + int(count)
     rq.drop_staged_interactions(con)
+    with _timed(seconds, "write"):
+        rows = rq.publish_recommendations(con)
     return models, rows, by_method
 
 
