@@ -29,7 +29,8 @@ run: build serve
 
 ## Command 2: all tests (unit, integration, API, concurrency, headless browser)
 test: setup
-	$(BIN)/python -m pytest -q --headless -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not browser" -p no:warnings
+	$(BIN)/python -m pytest -q --headless -m browser -p no:warnings
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not browser and not slow"

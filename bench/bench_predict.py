@@ -166,6 +166,9 @@ def bench_api(folder: Path, requests: int, clients: int = 8, workers: int = 4) -
             "predict": _load(port, "/api/v1/predict", plain, requests, clients),
             "predict_shap": _load(port, "/api/v1/predict", explained, requests, clients),
             "predict_shap_lightgbm": _load(port, "/api/v1/predict", boosted, requests, clients),
+            # One client: the service time without queueing behind the other seven.
+            "predict_1_client": _load(port, "/api/v1/predict", plain, requests // 2, 1),
+            "predict_shap_1_client": _load(port, "/api/v1/predict", explained, requests // 2, 1),
         }
         batch = json.dumps({"students": [dict(STUDENT, reading_score=i % 101) for i in range(10_000)]}).encode()
         seconds = []
@@ -192,8 +195,10 @@ def main() -> None:
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     report = {"folder": str(args.folder), "scale": args.scale, **ensure_warehouse(args.folder, args.scale)}
+    report["load_avg_before"] = round(os.getloadavg()[0], 2)   # other processes share the cores
     report["batch_scoring"] = bench_scoring(args.folder)
     report["api"] = bench_api(args.folder, args.requests)
+    report["load_avg_after"] = round(os.getloadavg()[0], 2)
     print(json.dumps(report))
 
 

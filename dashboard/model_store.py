@@ -21,7 +21,7 @@ import pandas as pd
 from analytics.models.schema import FEATURES, NUMERIC_FEATURES
 from analytics.models.serving import ServingModels, serving_from_bundles
 from warehouse import model_queries as mq
-from warehouse.connection import read_only
+from warehouse.connection import WarehouseMissing, read_only
 from warehouse.model_artifacts import load_artifact
 
 
@@ -67,7 +67,10 @@ def _file_key(db_path: Path) -> tuple:
 def production_rows(db_path: str | Path) -> dict[str, dict[str, Any]]:
     """{task: registry row} of production, re-read only when the warehouse file changed."""
     path = Path(db_path)
-    key = _file_key(path)
+    try:
+        key = _file_key(path)
+    except FileNotFoundError:
+        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`") from None
     cached = _rows_cache.get(str(path))
     if cached and cached[0] == key:
         return cached[1]

@@ -23,6 +23,7 @@ from dashboard.model_store import NoProductionModel, predict_one, production
 from dashboard.overview import overview_layout, register_overview_callbacks
 from dashboard.strings.predict import ADVICE_EXPERIMENT, ADVICE_VARIANTS, advice_key
 from warehouse.connection import WarehouseMissing, read_only
+from warehouse.model_artifacts import ArtifactError
 from warehouse.model_queries import get_intervention_df, get_school_ids, get_student_record, get_tuning_trials_df
 
 PAGE = "predict"
@@ -133,7 +134,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         algorithms, default = models.serving.algorithms, models.serving.default_algorithm
     except WarehouseMissing:
         notice, sections, algorithms, default = t("common.warehouse_missing", lang), [], (), None
-    except NoProductionModel:
+    except (NoProductionModel, ArtifactError):
         notice, sections, algorithms, default = t("predict.no_model", lang), [], (), None
     return html.Div([
         html.H3(t("predict.title", lang)),
@@ -181,7 +182,10 @@ def run_prediction(_clicks, student_id, *rest):
     clean, errors = validate_student_record(record)
     if errors:
         return (*failed, _problem_text(errors[0], lang), *unchanged)
-    prediction = predict_one(cfg.db_path, clean, algorithm, explain=True)
+    try:
+        prediction = predict_one(cfg.db_path, clean, algorithm, explain=True)
+    except (NoProductionModel, ArtifactError):
+        return (*failed, t("predict.no_model", lang), *unchanged)
     variant = assign_variant(session_id() or "anonymous", ADVICE_EXPERIMENT, ADVICE_VARIANTS)
     message = advice_key(prediction.risk_level, variant, 0)
     common = {"page": PAGE, "student_id": student_id, "model_version": prediction.model_version,

@@ -144,6 +144,22 @@ def test_registry_routes(client):
     assert client.post("/api/v1/admin/models/..%2Fetc/promote").status_code in (404, 422)
 
 
+def test_without_models_or_warehouse_the_api_answers_503_json(client, tmp_path, monkeypatch):
+    from warehouse.publish import write_transaction
+
+    empty = tmp_path / "empty.duckdb"
+    with write_transaction(empty):
+        pass
+    monkeypatch.setenv("EDULOOP_DB", str(empty))
+    response = client.post("/api/v1/predict", json=STUDENT)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (503, "no_production_model")
+    assert client.get("/api/v1/models/production").status_code == 404
+    assert client.get("/api/v1/models").get_json() == {"models": []}
+    monkeypatch.setenv("EDULOOP_DB", str(tmp_path / "missing.duckdb"))
+    response = client.post("/api/v1/predict/batch", json={"students": [STUDENT]})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (503, "warehouse_missing")
+
+
 # ---- schemathesis: generated requests against the documented schema, on a private warehouse copy ----
 @pytest.fixture(scope="module")
 def private_warehouse(built_warehouse, tmp_path_factory):
