@@ -37,6 +37,9 @@ class BuildOptions:
     as_of: date | None = None
     drift: bool = False
     quiet: bool = False
+    # Model steps (train, score, recsys, monitor) to run after the data steps, inside the same
+    # private copy, so the published warehouse is always complete. See pipelines.steps.
+    post_steps: tuple[tuple[str, Callable], ...] = ()
 
 
 @dataclass
@@ -49,11 +52,6 @@ class BuildSummary:
     interactions: int = 0
     events: int = 0
     extra: dict = field(default_factory=dict)
-
-
-# Later steps (train, score, recsys, monitor) register here; each runs after the data steps,
-# inside the same private copy, so the published warehouse is always complete.
-POST_BUILD_STEPS: list[tuple[str, Callable]] = []
 
 
 def encode_students(students: pd.DataFrame) -> pd.DataFrame:
@@ -140,7 +138,7 @@ def build(opts: BuildOptions) -> BuildSummary:
         con.executemany("INSERT OR REPLACE INTO core.build_info VALUES (?, ?)",
                         [["seed", str(opts.seed)], ["scale", str(summary.students)],
                          ["source", str(opts.students_csv or "demo")], ["as_of", str(as_of)]])
-        for name, run in POST_BUILD_STEPS:
+        for name, run in opts.post_steps:
             with step(name, opts.quiet):
                 summary.extra[name] = run(con, opts)
     return summary

@@ -38,16 +38,15 @@ def _build_args(p: argparse.ArgumentParser) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from pipelines import build as build_mod
-    from pipelines.steps import register_post_build_steps
+    from pipelines.steps import post_build_steps
 
     if args.scale < 1:
         raise PipelineError("--scale must be at least 1")
-    if not args.skip_models:
-        register_post_build_steps()
     settings = get_settings()
     summary = build_mod.build(build_mod.BuildOptions(
         db_path=args.db, events_dir=settings.events_dir, scale=args.scale, seed=args.seed,
-        students_csv=args.students, sessions=args.sessions, as_of=args.as_of, drift=args.drift))
+        students_csv=args.students, sessions=args.sessions, as_of=args.as_of, drift=args.drift,
+        post_steps=() if args.skip_models else post_build_steps()))
     from pipelines.progress import TIMINGS
 
     payload = {"students": summary.students, "quarantined": summary.quarantined, "materials": summary.materials,

@@ -4,15 +4,14 @@ Each area module may define `post_build_step(con, opts) -> dict` (a JSON-able su
 inside the build's private warehouse copy, after the data steps, in the order below.
 """
 from importlib import import_module
-
-from pipelines.build import POST_BUILD_STEPS
+from typing import Callable
 
 STEP_MODULES = (("train", "train"), ("score", "score"), ("recsys", "recsys"), ("monitor", "monitor"))
 
 
-def register_post_build_steps() -> None:
-    """Fill POST_BUILD_STEPS from the area modules that exist (idempotent)."""
-    del POST_BUILD_STEPS[:]
+def post_build_steps() -> tuple[tuple[str, Callable], ...]:
+    """(name, step) pairs of the area modules that define a post_build_step, in order."""
+    steps = []
     for step_name, module_name in STEP_MODULES:
         try:
             module = import_module(f"pipelines.{module_name}")
@@ -21,4 +20,5 @@ def register_post_build_steps() -> None:
                 raise
             continue
         if hasattr(module, "post_build_step"):
-            POST_BUILD_STEPS.append((step_name, module.post_build_step))
+            steps.append((step_name, module.post_build_step))
+    return tuple(steps)

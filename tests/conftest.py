@@ -56,7 +56,7 @@ def run_env(data_dir: Path) -> dict[str, str]:
 def built_warehouse() -> Path:
     """The run's shared warehouse: 1,000 demo students with models, built once per worker."""
     from pipelines.build import BuildOptions, build
-    from pipelines.steps import register_post_build_steps
+    from pipelines.steps import post_build_steps
 
     db = Path(os.environ["EDULOOP_DB"])
     lock = db.with_name("fixture.lock")
@@ -65,9 +65,8 @@ def built_warehouse() -> Path:
     with open(lock, "a+") as fh:   # xdist workers share the folder: build once
         fcntl.flock(fh, fcntl.LOCK_EX)
         if not db.exists():
-            register_post_build_steps()
             build(BuildOptions(db_path=db, events_dir=Path(os.environ["EDULOOP_EVENTS_DIR"]),
-                               scale=1000, seed=7, as_of=AS_OF, quiet=True))
+                               scale=1000, seed=7, as_of=AS_OF, quiet=True, post_steps=post_build_steps()))
         fcntl.flock(fh, fcntl.LOCK_UN)
     return db
 

@@ -5,19 +5,14 @@ import base64
 from datetime import date
 from pathlib import Path
 
-from pipelines.build import POST_BUILD_STEPS, BuildOptions, build
+from pipelines.build import BuildOptions, build
 
 
 def build_data_only(folder: Path, *, scale: int = 300, seed: int = 11, as_of: date | None = None,
                     drift: bool = False) -> tuple[Path, Path]:
     """Build a demo warehouse without the model steps (another fixture may have registered them)."""
-    saved = list(POST_BUILD_STEPS)
-    del POST_BUILD_STEPS[:]
-    try:
-        build(BuildOptions(db_path=folder / "warehouse.duckdb", events_dir=folder / "events", scale=scale,
-                           seed=seed, as_of=as_of, drift=drift, quiet=True))
-    finally:
-        POST_BUILD_STEPS[:] = saved
+    build(BuildOptions(db_path=folder / "warehouse.duckdb", events_dir=folder / "events", scale=scale,
+                       seed=seed, as_of=as_of, drift=drift, quiet=True))
     return folder / "warehouse.duckdb", folder / "events"
 
 

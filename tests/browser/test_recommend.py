@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import free_port
@@ -48,10 +49,20 @@ def _wait_items(dash_duo, count: int, timeout: float = 20.0) -> list[str]:
     """Material ids of the shown list once it has `count` entries."""
     deadline = time.monotonic() + timeout
     while True:
-        ids = [e.text for e in dash_duo.find_elements(".recommend-item .recommend-item-id")]
+        ids = _texts(dash_duo, ".recommend-item .recommend-item-id")
         if len(ids) == count or time.monotonic() > deadline:
             return ids
         time.sleep(0.2)
+
+
+def _texts(dash_duo, selector: str) -> list[str]:
+    """Texts of the matching elements, retrying while Dash re-renders the list under us."""
+    for _ in range(50):
+        try:
+            return [e.text for e in dash_duo.find_elements(selector)]
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    return []
 
 
 def test_pick_student_change_n_and_click(dash_duo, app):
@@ -64,7 +75,7 @@ def test_pick_student_change_n_and_click(dash_duo, app):
 
     assert _wait_items(dash_duo, 10) == stored                  # the batch's list for this student
     dash_duo.wait_for_contains_text("#recommend-profile", STUDENT, timeout=10)
-    reasons = [e.text for e in dash_duo.find_elements(".recommend-item")]
+    reasons = _texts(dash_duo, ".recommend-item")
     assert all("Students with a similar history" in text for text in reasons)
     assert "student=S0000042" in dash_duo.driver.current_url
 

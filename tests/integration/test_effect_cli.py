@@ -145,7 +145,6 @@ def test_bad_csv_exit_code_in_a_real_process(tmp_path):
 
 
 def test_planted_truth_recovered_on_a_bigger_demo_build(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(build_mod, "POST_BUILD_STEPS", [])   # data only: no models needed here
     db = tmp_path / "w.duckdb"
     build_mod.build(build_mod.BuildOptions(db_path=db, events_dir=tmp_path / "events", scale=20000, seed=42,
                                            sessions=200, quiet=True))
