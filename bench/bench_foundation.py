@@ -138,6 +138,7 @@ def main() -> None:
     parser.add_argument("--skip-serve", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="reuse an existing build in --dir")
     parser.add_argument("--skip-models", action="store_true", help="data only (faster)")
+    parser.add_argument("--serve-dir", type=Path, help="serve this (model-equipped) data folder instead of --dir")
     args = parser.parse_args()
     folder = args.dir
     out: dict = {"scale": args.scale}
@@ -150,7 +151,7 @@ def main() -> None:
     out["event_files_mb"] = round(sum(p.stat().st_size for p in (folder / "events").glob("*/*.jsonl")) / 2**20, 1)
     out["ingest"] = ingest_vs_raw(folder)
     if not args.skip_serve:
-        out["serve"] = serve_and_measure(folder)
+        out["serve"] = serve_and_measure(args.serve_dir or folder)
     print(json.dumps(out, indent=2))
 
 
