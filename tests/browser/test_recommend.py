@@ -13,27 +13,13 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from tests.conftest import free_port
-from warehouse.events import create_live_events_view
+from tests.browser.conftest import live_query
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"
 
 
-@pytest.fixture
-def app(built_warehouse):
-    from dashboard.app import app as dash_app
-
-    return dash_app
-
-
-def _query(sql: str, params=None, live: bool = False):
-    con = duckdb.connect(os.environ["EDULOOP_DB"], read_only=True)
-    try:
-        if live:
-            create_live_events_view(con, Path(os.environ["EDULOOP_EVENTS_DIR"]))
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+_query = live_query
 
 
 def _wait_rows(sql: str, params, count: int, timeout: float = 10.0):

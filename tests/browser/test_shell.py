@@ -10,13 +10,6 @@ from tests.conftest import ROOT, free_port
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
-@pytest.fixture
-def app(built_warehouse):
-    from dashboard.app import app as dash_app
-
-    return dash_app
-
-
 def plotted_count(dash_duo, graph_id: str) -> int:
     """Total number of x values over all traces of a graph (plotly 7 encodes arrays; read _fullData)."""
     return dash_duo.driver.execute_script(
