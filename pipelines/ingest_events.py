@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from warehouse.events import pending_event_files, select_events_sql
+from warehouse.events import drop_repeated_ids, pending_event_files, select_events_sql
 from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
 
@@ -38,12 +38,12 @@ def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
         # Sizes were taken before reading: lines appended meanwhile are loaded now and the file
         # is re-read next run, where the event_id anti-join skips them.
         before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
-        con.execute(
-            f"""INSERT INTO core.events
-                SELECT n.*, $now FROM ({select_events_sql('$files')}) n
-                ANTI JOIN core.events e USING (event_id)""",
-            {"files": paths, "now": now},
-        )
+        new_rows = select_events_sql("$files", distinct=False)
+        # Against an empty table there is nothing to skip; otherwise drop ids already loaded.
+        anti = "" if before == 0 else "ANTI JOIN core.events e USING (event_id)"
+        con.execute(f"INSERT INTO core.events SELECT n.*, $now FROM ({new_rows}) n {anti}",
+                    {"files": paths, "now": now})
+        drop_repeated_ids(con, now)
         loaded = con.execute("SELECT count(*) FROM core.events").fetchone()[0] - before
         con.execute(
             """INSERT OR REPLACE INTO raw.event_files

@@ -27,7 +27,7 @@ MAX_PAYLOAD_BYTES = 8192
 
 # Column types used whenever event files are read, so every reader agrees.
 JSON_COLUMNS = {
-    "event_id": "VARCHAR", "event": "VARCHAR", "ts": "VARCHAR", "session_id": "VARCHAR",
+    "event_id": "VARCHAR", "event": "VARCHAR", "ts": "TIMESTAMPTZ", "session_id": "VARCHAR",
     "page": "VARCHAR", "student_id": "VARCHAR", "variant": "VARCHAR", "model_version": "VARCHAR",
     "predicted": "DOUBLE", "payload": "JSON",
 }
@@ -169,20 +169,42 @@ def pending_event_files(con, events_dir: str | Path) -> list[EventFile]:
     return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(f.path) != f.size_bytes]
 
 
-def select_events_sql(files_param: str = "$files") -> str:
-    """SQL that reads event files into core.events columns, skipping partial or broken lines."""
+def select_events_sql(files_param: str = "$files", *, distinct: bool = True) -> str:
+    """SQL that reads event files into core.events columns, skipping partial or broken lines.
+
+    With `distinct`, one row per event_id is kept (a client may re-send an event). Ingest passes
+    distinct=False and removes repeats after loading (`drop_repeated_ids`), which is much cheaper.
+    """
     columns = ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items())
-    # DISTINCT ON (a hash aggregate) keeps one row per event_id when a client re-sent an event;
-    # it is much cheaper than a window with a sort.
     return f"""
-        SELECT DISTINCT ON (event_id) event_id, event,
-               CAST(TRY_CAST(ts AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
+        SELECT {"DISTINCT ON (event_id) " if distinct else ""}event_id, event,
+               CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
                session_id, page, student_id, variant, model_version, predicted, payload,
                filename AS source_file
         FROM read_json({files_param}, format = 'newline_delimited', ignore_errors = true,
                        filename = true, columns = {{{columns}}})
-        WHERE event_id IS NOT NULL AND event IS NOT NULL AND TRY_CAST(ts AS TIMESTAMPTZ) IS NOT NULL
+        WHERE event_id IS NOT NULL AND event IS NOT NULL AND ts IS NOT NULL
     """
+
+
+def drop_repeated_ids(con, ingested_at) -> int:
+    """Keep one row per event_id among the rows just inserted with `ingested_at`; return rows dropped.
+
+    A client may re-send an event (same id) within one batch. Checking the stored rows on a 64-bit
+    hash of the id is far cheaper than de-duplicating while parsing JSON; the exact (string) clean-up
+    only runs when a hash repeats.
+    """
+    repeated = con.execute(
+        """SELECT count(*) FROM (SELECT hash(event_id) FROM core.events WHERE ingested_at = $at
+                                 GROUP BY 1 HAVING count(*) > 1 LIMIT 1)""", {"at": ingested_at}).fetchone()[0]
+    if not repeated:
+        return 0
+    before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
+    con.execute(
+        """DELETE FROM core.events WHERE ingested_at = $at AND rowid NOT IN (
+               SELECT min(rowid) FROM core.events WHERE ingested_at = $at GROUP BY event_id)""",
+        {"at": ingested_at})
+    return before - con.execute("SELECT count(*) FROM core.events").fetchone()[0]
 
 
 def create_live_events_view(con, events_dir: str | Path) -> int:

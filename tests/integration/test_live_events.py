@@ -44,3 +44,16 @@ def test_half_written_last_line_is_skipped_then_counted(fresh_dir):
     assert live_count(db, events) == 5
     assert ingest_events(db, events).loaded == 1             # and is loaded exactly once
     assert ingest_events(db, events).loaded == 0
+
+
+def test_a_resent_event_is_loaded_once(fresh_dir):
+    """A client that re-sends the same event (same event_id) gets it stored once."""
+    db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    with write_transaction(db):
+        pass
+    writer = EventWriter(events)
+    same = {"event_id": "7d0c3f4e-6a0b-4a7e-9c1e-2b9f0e5d8a11", "event": "click", "page": "predict"}
+    writer.write_many([same, same, {"event": "page_view", "page": "ebpm"}])
+    assert ingest_events(db, events).loaded == 2
+    writer.write(same)                                     # and again, in a later batch
+    assert ingest_events(db, events).loaded == 0
