@@ -162,7 +162,9 @@ def start_gunicorn(folder: Path, workers: int, threads: int) -> tuple[subprocess
     port = free_port()
     cmd = [str(Path(sys.executable).with_name("gunicorn")), "dashboard.app:server", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--threads", str(threads), "--no-control-socket", "--timeout", "120"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(folder), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # gunicorn's log goes to a file in the bench folder, so a failed request's traceback is kept.
+    log = open(folder / "gunicorn-bench.log", "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(folder), stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -171,7 +173,7 @@ def start_gunicorn(folder: Path, workers: int, threads: int) -> tuple[subprocess
         except requests.RequestException:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
+    raise SystemExit("gunicorn did not start: " + (folder / "gunicorn-bench.log").read_text()[-2000:])
 
 
 def callback_bodies(base: str) -> dict[str, dict]:
