@@ -57,3 +57,16 @@ def json_body(*, expect: type = dict):
 def unknown_api_path(rest: str):
     """Any /api/... path without a route: JSON 404 (instead of the Dash page catch-all)."""
     return error_response(404, "not_found", f"no API route /api/{rest[:100]}")
+
+
+def call_service(call, *args, unavailable: dict[type, str] | None = None, **kwargs):
+    """Run a model/warehouse call; a missing warehouse, artifact or model becomes a JSON 503."""
+    from warehouse.connection import WarehouseMissing
+    from warehouse.model_artifacts import ArtifactError
+
+    codes = {WarehouseMissing: "warehouse_missing", ArtifactError: "model_unavailable", **(unavailable or {})}
+    try:
+        return call(*args, **kwargs)
+    except tuple(codes) as exc:
+        code = next(c for kind, c in codes.items() if isinstance(exc, kind))
+        raise ApiError(503, code, str(exc)) from exc

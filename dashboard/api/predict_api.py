@@ -16,13 +16,12 @@ from analytics.models.estimators import REGRESSOR_NAMES
 from analytics.models.schema import FEATURE_SCHEMA, SPEC_BY_NAME, validate_student_record
 from dashboard import model_store
 from dashboard.api import api_blueprint
-from dashboard.api.errors import ApiError, json_body
+from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
 from dashboard.auth import require_admin
 from dashboard.context import event_writer, log_event, session_id, settings
-from warehouse.connection import WarehouseMissing, read_only
-from warehouse.model_artifacts import ArtifactError
+from warehouse.connection import read_only
 from warehouse.model_queries import (get_previous_production_run, get_production_rows, get_registry_df,
                                      get_registry_row)
 from warehouse.settings import get_settings
@@ -142,14 +141,7 @@ def _algorithm(body: dict) -> str | None:
 
 
 def _service(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except WarehouseMissing as exc:
-        raise ApiError(503, "warehouse_missing", str(exc)) from exc
-    except model_store.NoProductionModel as exc:
-        raise ApiError(503, "no_production_model", str(exc)) from exc
-    except ArtifactError as exc:
-        raise ApiError(503, "model_unavailable", str(exc)) from exc
+    return call_service(call, *args, unavailable={model_store.NoProductionModel: "no_production_model"}, **kwargs)
 
 
 # ---- prediction -----------------------------------------------------------------------------------

@@ -14,11 +14,9 @@ from flask import jsonify, request
 
 from dashboard import recsys_store
 from dashboard.api import api_blueprint
-from dashboard.api.errors import ApiError, json_body
+from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.openapi import document
 from dashboard.context import log_event, settings
-from warehouse.connection import WarehouseMissing
-from warehouse.model_artifacts import ArtifactError
 
 DEFAULT_N = 10
 MAX_N = recsys_store.MAX_N
@@ -60,14 +58,7 @@ SERVICE_ERRORS = {"503": {"description": "warehouse missing or no production rec
 
 
 def _service(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except WarehouseMissing as exc:
-        raise ApiError(503, "warehouse_missing", str(exc)) from exc
-    except recsys_store.NoRecommender as exc:
-        raise ApiError(503, "no_recommender", str(exc)) from exc
-    except ArtifactError as exc:
-        raise ApiError(503, "model_unavailable", str(exc)) from exc
+    return call_service(call, *args, unavailable={recsys_store.NoRecommender: "no_recommender"}, **kwargs)
 
 
 def _bounded_int(value: Any, field: str, low: int, high: int) -> int:
