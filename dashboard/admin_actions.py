@@ -50,20 +50,29 @@ def acknowledge_alert(alert_id: str) -> dict:
     return {"alert_id": alert_id, "acknowledged": True, "already": False, "event_id": event["event_id"]}
 
 
-def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
-    """Run `python -m pipelines monitor --json` in a subprocess and return its summary."""
+def run_pipeline(arguments: list[str], *, name: str, timeout: float) -> dict:
+    """Run `python -m pipelines <arguments> --json --db <app's warehouse>` in its own process; return its JSON.
+
+    Raises AdminActionError `<name>_timeout` or `<name>_failed` (with the command's one-line reason).
+    """
     cfg = settings()
     # The pipeline needs no admin secret: keep it out of the child's environment.
     env = {k: v for k, v in os.environ.items() if k != "EDULOOP_ADMIN_PASSWORD"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pipelines", "monitor", "--json", "--db", str(Path(cfg.db_path).resolve()),
-               "--events-dir", str(Path(cfg.events_dir).resolve())]
+    command = [sys.executable, "-m", "pipelines", *arguments, "--json", "--db", str(Path(cfg.db_path).resolve())]
     try:
         proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        raise AdminActionError("monitor_timeout", f"monitor did not finish within {timeout:.0f} s") from exc
+        raise AdminActionError(f"{name}_timeout", f"{name} did not finish within {timeout:.0f} s") from exc
     if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["exit code %d" % proc.returncode])[-1][:300]
-        raise AdminActionError("monitor_failed", reason)
-    log.info("monitor run started by admin finished")
+        reason = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1][:300]
+        raise AdminActionError(f"{name}_failed", reason.removeprefix("error: "))
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
+    """Run `python -m pipelines monitor --json` in a subprocess and return its summary."""
+    events_dir = str(Path(settings().events_dir).resolve())
+    summary = run_pipeline(["monitor", "--events-dir", events_dir], name="monitor", timeout=timeout)
+    log.info("monitor run started by admin finished")
+    return summary
