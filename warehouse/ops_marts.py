@@ -30,7 +30,8 @@ AGGREGATES = {
         FROM {source}
         WHERE event = 'impression' AND page = 'predict' AND variant IS NOT NULL AND session_id IS NOT NULL""",
     "mart.error_events": """
-        SELECT event_id, ts, page, session_id, json_extract_string(payload, '$.message') AS message
+        SELECT CAST(event_id AS VARCHAR) AS event_id, ts, page, session_id,
+               json_extract_string(payload, '$.message') AS message
         FROM {source} WHERE event = 'error'""",
 }
 # Small tables derived from the ones above (rebuilt after them, from the warehouse only).

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS core.interactions (
 );
 -- core.events: app events (page views, predictions, impressions, clicks, errors). Grain: event_id.
 CREATE TABLE IF NOT EXISTS core.events (
-    event_id      VARCHAR NOT NULL,
+    event_id      UUID NOT NULL,
     event         VARCHAR NOT NULL,
     ts            TIMESTAMP NOT NULL,        -- UTC
     session_id    VARCHAR,

@@ -42,7 +42,7 @@ FROM mart.ctr_by_variant_day GROUP BY variant;
 
 -- mart.errors: error events, newest first. Grain: event_id.
 CREATE OR REPLACE VIEW mart.errors AS
-SELECT event_id, ts, page, session_id, json_extract_string(payload, '$.message') AS message, payload
+SELECT CAST(event_id AS VARCHAR) AS event_id, ts, page, session_id, json_extract_string(payload, '$.message') AS message, payload
 FROM core.events WHERE event = 'error';
 
 -- mart.predictions_by_day: predictions made in the app per day and model version. Grain: (day, model_version).
