@@ -148,4 +148,4 @@ def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | No
         risk_level=str(level), risk_threshold=models.threshold,
         pass_mark=float(models.serving.risk.pass_mark), algorithm=name, model_version=models.version,
         risk_model_version=models.risk_version,
-        explanation=models.serving.explain(pd.DataFrame(columns), name) if explain else None)
+        explanation=models.serving.explain(columns, name) if explain else None)

@@ -1,11 +1,33 @@
 """One place that reads EDULOOP_* environment variables (no side effects at import)."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_VERSION = "0.1.0"
+# Every variable _read_settings reads (a test checks the list is complete).
+ENV_NAMES = (
+    "EDULOOP_ADMIN_PASSWORD",
+    "EDULOOP_ALERT_CTR_DROP_PCT",
+    "EDULOOP_ALERT_ERRORS_PER_HOUR",
+    "EDULOOP_ALERT_PSI",
+    "EDULOOP_DATA_DIR",
+    "EDULOOP_DB",
+    "EDULOOP_DEPLOYED_AT",
+    "EDULOOP_ENV",
+    "EDULOOP_EVENTS_DIR",
+    "EDULOOP_MAX_UPLOAD_BYTES",
+    "EDULOOP_MODELS_DIR",
+    "EDULOOP_PASS_MARK",
+    "EDULOOP_PREDICT_BATCH_LIMIT",
+    "EDULOOP_PROMOTE_TOLERANCE",
+    "EDULOOP_REGION",
+    "EDULOOP_RETRAIN_CRON",
+    "EDULOOP_TRAIN_MAX_ROWS",
+    "EDULOOP_WRITER_MEMORY_LIMIT",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +74,18 @@ class Settings:
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment (or the given mapping)."""
-    env = os.environ if env is None else env
+    if env is None:
+        # Called on every request: parse once per distinct set of values.
+        return _settings_for(tuple(map(os.environ.get, ENV_NAMES)))
+    return _read_settings(env)
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(values: tuple[str | None, ...]) -> Settings:
+    return _read_settings({k: v for k, v in zip(ENV_NAMES, values) if v is not None})
+
+
+def _read_settings(env) -> Settings:
     data_dir = Path(env.get("EDULOOP_DATA_DIR", "data"))
     return Settings(
         data_dir=data_dir,

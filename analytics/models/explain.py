@@ -12,6 +12,7 @@ of both logistic regression and LightGBM), so base_value + sum(shap) == predicti
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ import shap
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from .estimators import is_tree_pipeline
+from .estimators import estimator_output, is_tree_pipeline
 from .features import (  # noqa: F401  (sample_background re-exported for callers)
     DEFAULT_BACKGROUND_SIZE,
     ESTIMATOR_STEP,
@@ -95,7 +96,9 @@ class ModelExplainer:
         self.__dict__.update(state)
         self._build()
 
-    def _encode(self, df: pd.DataFrame) -> np.ndarray:
+    def _encode(self, df: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        if not isinstance(df, pd.DataFrame):
+            df = pd.DataFrame(df) if not self._fast_encoding else df
         if self._fast_encoding:  # reads the columns directly: feature_frame() alone costs ~2 ms
             return encode_rows_fast(self._encoder, df)
         return self._encoder.transform(feature_frame(df))
@@ -111,7 +114,7 @@ class ModelExplainer:
     def _output_encoded(self, encoded: np.ndarray) -> np.ndarray:
         if self.output == "log_odds":
             return np.asarray(self._estimator.decision_function(encoded), dtype=float)
-        return np.asarray(self._estimator.predict(encoded), dtype=float)
+        return estimator_output(self._estimator, encoded)
 
     def shap_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """Return per-feature SHAP values (rows x schema features), index kept."""
@@ -122,15 +125,17 @@ class ModelExplainer:
         """Return the explained output: predicted score, or log-odds for classifiers."""
         return self._output_encoded(self._encode(df))
 
-    def explain(self, one_row: pd.DataFrame) -> Explanation:
-        """Explain one row: contributions (feature, value, shap), base value and prediction."""
-        if len(one_row) != 1:
-            raise ValueError(f"explain() takes exactly one row, got {len(one_row)}")
+    def explain(self, one_row: pd.DataFrame | Mapping[str, np.ndarray]) -> Explanation:
+        """Explain one row (a frame, or a mapping of column -> 1-element array): contributions, base, prediction."""
+        values = {name: np.asarray(one_row[name]) for name in FEATURES}
+        rows = len(values[FEATURES[0]])
+        if rows != 1:
+            raise ValueError(f"explain() takes exactly one row, got {rows}")
         encoded = self._encode(one_row)
         contributions = pd.DataFrame(
             {
                 "feature": list(FEATURES),
-                "value": [one_row[name].to_numpy()[:1].tolist()[0] for name in FEATURES],
+                "value": [values[name].tolist()[0] for name in FEATURES],
                 "shap": self._shap_encoded(encoded)[0],
             }
         )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from .estimators import estimator_output
 from .features import ESTIMATOR_STEP, PREPROCESSOR_STEP, encode_rows_fast, feature_frame
 from .risk import RiskModel, risk_levels
 
@@ -37,6 +38,14 @@ def _estimator_input(pipeline: Pipeline, frame: pd.DataFrame) -> tuple[object, n
     return pipeline.named_steps[ESTIMATOR_STEP], encode_rows_fast(pipeline.named_steps[PREPROCESSOR_STEP], frame)
 
 
+def _check_fast_output(pipeline: Pipeline, background: pd.DataFrame) -> None:
+    estimator, encoded = _estimator_input(pipeline, background)
+    expected = estimator.predict_proba(encoded)[:, 1] if hasattr(estimator, "predict_proba") \
+        else estimator.predict(encoded)
+    if not np.allclose(estimator_output(estimator, encoded), expected, rtol=1e-9, atol=1e-9):
+        raise ValueError("direct prediction differs from the estimator's own; refusing to serve")
+
+
 @dataclass
 class ServingModels:
     """The production regressors (one per algorithm) and risk model of one model version."""
@@ -53,6 +62,7 @@ class ServingModels:
             raise ValueError(f"default algorithm {self.default_algorithm!r} has no fitted regressor")
         for pipeline in (*self.regressors.values(), self.risk.pipeline):
             _check_fast_encoding(pipeline, self.background)
+            _check_fast_output(pipeline, self.background)
 
     @property
     def algorithms(self) -> tuple[str, ...]:
@@ -68,13 +78,11 @@ class ServingModels:
 
     def predict_scores(self, frame: pd.DataFrame, algorithm: str | None = None) -> np.ndarray:
         """Predicted math score per row."""
-        estimator, encoded = _estimator_input(self.regressors[self.resolve(algorithm)], frame)
-        return np.asarray(estimator.predict(encoded), dtype=float)
+        return estimator_output(*_estimator_input(self.regressors[self.resolve(algorithm)], frame))
 
     def predict_risk(self, frame: pd.DataFrame) -> np.ndarray:
         """P(math score < pass mark) per row."""
-        estimator, encoded = _estimator_input(self.risk.pipeline, frame)
-        return np.asarray(estimator.predict_proba(encoded)[:, 1], dtype=float)
+        return estimator_output(*_estimator_input(self.risk.pipeline, frame))
 
     def predict_arrays(self, frame: pd.DataFrame, algorithm: str | None = None) -> tuple[np.ndarray, ...]:
         """Return (predicted score, risk probability, risk level) arrays, one entry per row."""
@@ -94,7 +102,7 @@ class ServingModels:
             self._explainers[name] = ModelExplainer(self.regressors[name], self.background)
         return self._explainers[name]
 
-    def explain(self, one_row: pd.DataFrame, algorithm: str | None = None) -> Explanation:
+    def explain(self, one_row, algorithm: str | None = None) -> Explanation:
         """SHAP contributions (score points) of one row's predicted score."""
         return self.explainer(algorithm).explain(one_row)
 

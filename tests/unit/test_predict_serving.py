@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.models.estimators import make_classifier, make_regressor
+from analytics.models.estimators import estimator_output, make_classifier, make_regressor
 from analytics.models.features import encode_rows_fast, feature_frame
 from analytics.models.risk import RiskModel, at_risk_label, risk_levels
 from analytics.models.schema import FEATURES, SPEC_BY_NAME
@@ -67,6 +67,20 @@ def test_serving_equals_the_fitted_pipelines(serving, students):
         serving.predict(X, "svm")
 
 
+def test_direct_output_equals_the_estimators_own_for_every_family(students):
+    X, y = feature_frame(students), students["math_score"].to_numpy(float)
+    label = at_risk_label(y, 50)
+    for pipeline in (make_classifier("logistic").fit(X, label),
+                     make_classifier("lightgbm", params={"n_estimators": 30}).fit(X, label)):
+        estimator, encoded = pipeline.named_steps["model"], pipeline.named_steps["encode"].transform(X)
+        assert np.allclose(estimator_output(estimator, encoded), estimator.predict_proba(encoded)[:, 1],
+                           rtol=0, atol=1e-12)
+    for name in ("linear", "ridge", "lightgbm"):
+        pipeline = make_regressor(name, params={"n_estimators": 30} if name == "lightgbm" else None).fit(X, y)
+        estimator, encoded = pipeline.named_steps["model"], pipeline.named_steps["encode"].transform(X)
+        assert np.allclose(estimator_output(estimator, encoded), estimator.predict(encoded), rtol=0, atol=1e-10)
+
+
 def test_one_row_chunks_and_categoricals_give_the_same_answer(serving, students):
     X = feature_frame(students)
     whole = serving.predict(X)
@@ -82,6 +96,9 @@ def test_explanation_is_built_once_and_adds_up(serving, students):
     assert serving.explainer("lightgbm") is serving.explainer("lightgbm")
     assert first.base_value + first.contributions["shap"].sum() == pytest.approx(
         serving.predict_scores(row, "lightgbm")[0], abs=1e-4)
+    # The API passes plain column arrays instead of a one-row frame: same explanation.
+    columns = {name: row[name].to_numpy() for name in FEATURES}
+    pd.testing.assert_frame_equal(serving.explain(columns, "lightgbm").contributions, first.contributions)
 
 
 def test_scoring_frame_codes_categories_in_sql(students):
