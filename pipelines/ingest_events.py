@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from warehouse.events import drop_repeated_ids, pending_event_files, select_events_sql
+from warehouse.events import drop_repeated_ids, event_file_ids, pending_event_files, select_events_sql
 from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
 
@@ -38,7 +38,8 @@ def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
         # Sizes were taken before reading: lines appended meanwhile are loaded now and the file
         # is re-read next run, where the event_id anti-join skips them.
         before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
-        new_rows = select_events_sql("$files", distinct=False)
+        ids = event_file_ids(con, paths)
+        new_rows = select_events_sql("$files", "$ids", distinct=False)
         # Against an empty table there is nothing to skip; otherwise drop ids already loaded.
         anti = "" if before == 0 else "ANTI JOIN core.events e USING (event_id)"
         # Row order in core.events carries no meaning (readers sort by ts); letting DuckDB write
@@ -46,18 +47,20 @@ def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
         con.execute("SET preserve_insertion_order = false")
         try:
             con.execute(f"INSERT INTO core.events SELECT n.*, $now FROM ({new_rows}) n {anti}",
-                        {"files": paths, "now": now})
+                        {"files": paths, "ids": ids, "now": now})
         finally:
             con.execute("RESET preserve_insertion_order")
         drop_repeated_ids(con, now)
         loaded = con.execute("SELECT count(*) FROM core.events").fetchone()[0] - before
         con.execute(
-            """INSERT OR REPLACE INTO raw.event_files
-               SELECT f.path, f.size_bytes, coalesce(c.n, 0), $now
-               FROM (SELECT unnest($paths) AS path, unnest($sizes) AS size_bytes) f
-               LEFT JOIN (SELECT source_file, count(*) AS n FROM core.events
-                          WHERE source_file IN (SELECT unnest($paths)) GROUP BY 1) c ON c.source_file = f.path""",
-            {"paths": paths, "sizes": [f.size_bytes for f in pending], "now": now},
+            """INSERT INTO raw.event_files
+               SELECT f.path, f.file_id, f.size_bytes, coalesce(c.n, 0), $now
+               FROM (SELECT unnest($paths) AS path, unnest($ids) AS file_id, unnest($sizes) AS size_bytes) f
+               LEFT JOIN (SELECT file_id, count(*) AS n FROM core.events
+                          WHERE file_id IN (SELECT unnest($ids)) GROUP BY 1) c USING (file_id)
+               ON CONFLICT (path) DO UPDATE SET size_bytes = excluded.size_bytes,
+                   rows_loaded = excluded.rows_loaded, ingested_at = excluded.ingested_at""",
+            {"paths": paths, "ids": ids, "sizes": [f.size_bytes for f in pending], "now": now},
         )
     # The Operations tab reads daily aggregates, not millions of events: keep them in step.
     sync_event_aggregates(con, now if pending else None)

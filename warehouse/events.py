@@ -170,22 +170,38 @@ def pending_event_files(con, events_dir: str | Path) -> list[EventFile]:
     return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(f.path) != f.size_bytes]
 
 
-def select_events_sql(files_param: str = "$files", *, distinct: bool = True) -> str:
+def select_events_sql(files_param: str = "$files", file_ids_param: str | None = None, *,
+                      distinct: bool = True) -> str:
     """SQL that reads event files into core.events columns, skipping partial or broken lines.
 
+    `file_ids_param` names a list aligned with the files: each row gets its file's id (else NULL).
     With `distinct`, one row per event_id is kept (a client may re-send an event). Ingest passes
     distinct=False and removes repeats after loading (`drop_repeated_ids`), which is much cheaper.
     """
     columns = ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items())
+    file_id = "NULL" if file_ids_param is None else \
+        f"list_extract({file_ids_param}, list_position({files_param}, filename))"
     return f"""
         SELECT {"DISTINCT ON (event_id) " if distinct else ""}event_id, event,
                CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
                session_id, page, student_id, variant, model_version, predicted, payload,
-               filename AS source_file
+               CAST({file_id} AS INTEGER) AS file_id
         FROM read_json({files_param}, format = 'newline_delimited', ignore_errors = true,
                        filename = true, columns = {{{columns}}})
         WHERE event_id IS NOT NULL AND event IS NOT NULL AND ts IS NOT NULL
     """
+
+
+def event_file_ids(con, paths: list[str]) -> list[int]:
+    """The raw.event_files id of each path: its own if known, else a new one (recorded at ingest)."""
+    known = dict(con.execute("SELECT path, file_id FROM raw.event_files").fetchall())
+    next_id = max(known.values(), default=0) + 1
+    ids = []
+    for path in paths:
+        if path not in known:
+            known[path], next_id = next_id, next_id + 1
+        ids.append(known[path])
+    return ids
 
 
 def drop_repeated_ids(con, ingested_at) -> int:
@@ -195,9 +211,11 @@ def drop_repeated_ids(con, ingested_at) -> int:
     hash of the id is far cheaper than de-duplicating while parsing JSON; the exact (string) clean-up
     only runs when a hash repeats.
     """
+    # Sorting 10 M hashes and comparing neighbours takes half the time of grouping them.
     repeated = con.execute(
-        """SELECT count(*) FROM (SELECT hash(event_id) FROM core.events WHERE ingested_at = $at
-                                 GROUP BY 1 HAVING count(*) > 1 LIMIT 1)""", {"at": ingested_at}).fetchone()[0]
+        """SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
+                                 FROM (SELECT hash(event_id) AS h FROM core.events WHERE ingested_at = $at))
+           WHERE same""", {"at": ingested_at}).fetchone()[0]
     if not repeated:
         return 0
     before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
@@ -221,7 +239,8 @@ def create_live_events_view(con, events_dir: str | Path) -> int:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE pending_events AS
             SELECT p.* FROM ({select_events_sql('$files')}) p
-            ANTI JOIN (SELECT event_id FROM core.events WHERE source_file IN (SELECT unnest($seen))) e
+            ANTI JOIN (SELECT event_id FROM core.events
+                       WHERE file_id IN (SELECT file_id FROM raw.event_files WHERE path IN (SELECT unnest($seen)))) e
             USING (event_id)""",
         {"files": pending, "seen": seen},
     )

@@ -57,3 +57,21 @@ def test_a_resent_event_is_loaded_once(fresh_dir):
     assert ingest_events(db, events).loaded == 2
     writer.write(same)                                     # and again, in a later batch
     assert ingest_events(db, events).loaded == 0
+
+
+def test_every_event_points_at_its_log_file_and_per_file_counts_add_up(fresh_dir):
+    db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    with write_transaction(db):
+        pass
+    first, second = EventWriter(events), EventWriter(events)   # two processes' files
+    first.write_many([{"event": "page_view", "page": "ebpm"}] * 5)
+    second.write_many([{"event": "click", "page": "predict", "variant": "A"}] * 2)
+    ingest_events(db, events)
+    first.write_many([{"event": "page_view", "page": "recommend"}] * 3)   # the first file grows
+    ingest_events(db, events)
+    with read_only(db) as con:
+        files = con.execute("""SELECT f.path, f.rows_loaded, count(e.event_id) FROM raw.event_files f
+                               LEFT JOIN core.events e USING (file_id) GROUP BY ALL ORDER BY 2""").fetchall()
+        assert con.execute("SELECT count(*) FROM core.events WHERE file_id IS NULL").fetchone()[0] == 0
+    assert [(loaded, joined) for _, loaded, joined in files] == [(2, 2), (8, 8)]
+    assert {path for path, *_ in files} == {str(p.resolve()) for p in events.glob("*/*.jsonl")}

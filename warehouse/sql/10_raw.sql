@@ -17,8 +17,10 @@ CREATE TABLE IF NOT EXISTS raw.students (
     raw_line     VARCHAR NOT NULL
 );
 -- raw.event_files: how far each event log file has been ingested. Grain: path.
+-- file_id is what core.events.file_id refers to (a 4-byte key instead of the path on every event).
 CREATE TABLE IF NOT EXISTS raw.event_files (
     path         VARCHAR PRIMARY KEY,
+    file_id      INTEGER NOT NULL UNIQUE,
     size_bytes   BIGINT NOT NULL,
     rows_loaded  BIGINT NOT NULL,
     ingested_at  TIMESTAMP NOT NULL

@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS core.events (
     model_version VARCHAR,
     predicted     DOUBLE,
     payload       JSON,
-    source_file   VARCHAR,
+    file_id       INTEGER,                   -- raw.event_files.file_id of the log file it came from
     ingested_at   TIMESTAMP
 );
 -- core.demo_truth: effects planted by the demo generator, to check estimators. Grain: (treatment, outcome).
