@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.causal import EffectResult, estimate_effects
-from pipelines.effect_io import EffectOptions, check_effect_input, run_checks
+from pipelines.effect_io import EffectOptions, check_effect_input, note_sampling, run_checks, sample_for_analysis
 from warehouse.connection import read_only
 from warehouse.effect_queries import get_effect_students_df, get_planted_effect, post_treatment_columns
 
@@ -54,7 +54,7 @@ def load_frame(source: str, filters: tuple[tuple[str, str], ...] = ()) -> pd.Dat
         return pd.read_parquet(io.BytesIO(base64.b64decode(source[len(UPLOAD_PREFIX):])))
     db_path = source.split(":", 1)[1].rsplit(":", 1)[0]
     with read_only(db_path) as con:
-        return get_effect_students_df(con, dict(filters))
+        return sample_for_analysis(get_effect_students_df(con, dict(filters)))
 
 
 def planted_effect(source: str, treatment: str, outcome: str) -> float | None:
@@ -74,9 +74,9 @@ def input_errors(source: str, spec: EffectSpec) -> list[dict]:
 def effect_result(source: str, spec: EffectSpec) -> EffectResult:
     """All estimators and diagnostics for a validated spec (memoized by source and spec)."""
     frame = load_frame(source, spec.filters)
-    return estimate_effects(frame, spec.treatment, spec.outcome, list(spec.covariates),
-                            post_treatment=post_treatment_columns(spec.treatment, spec.outcome),
-                            **spec.options.kwargs())
+    return note_sampling(estimate_effects(frame, spec.treatment, spec.outcome, list(spec.covariates),
+                                          post_treatment=post_treatment_columns(spec.treatment, spec.outcome),
+                                          **spec.options.kwargs()), frame)
 
 
 def sensitivity(source: str, spec: EffectSpec) -> tuple[list[dict], list[dict]]:

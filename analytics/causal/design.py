@@ -29,12 +29,17 @@ def treatment_indicator(series: pd.Series) -> np.ndarray:
 
 
 def _level_columns(series: pd.Series, *, drop_first: bool) -> tuple[list[np.ndarray], list[str]]:
-    # Sorting the levels makes the dropped reference level predictable ("first" in sort order).
-    values = series.astype(str).to_numpy()
-    levels = sorted(set(values))
-    kept = levels[1:] if drop_first else levels
-    columns = [(values == level).astype(float) for level in kept]
-    return columns, [f"{series.name}{LEVEL_SEPARATOR}{level}" for level in kept]
+    # Levels are the values' text (missing -> "nan"), sorted, so the dropped reference level is
+    # predictable ("first" in sort order). Factorizing first converts each distinct value to text
+    # once, not a million times (category codes are read as they are).
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    labels = [str(value) for value in uniques]
+    levels = sorted(set(labels))
+    position = {level: i for i, level in enumerate(levels)}
+    level_codes = np.asarray([position[label] for label in labels], dtype=np.intp)[codes]
+    kept = range(1, len(levels)) if drop_first else range(len(levels))
+    columns = [(level_codes == i).astype(float) for i in kept]
+    return columns, [f"{series.name}{LEVEL_SEPARATOR}{levels[i]}" for i in kept]
 
 
 def build_design(df: pd.DataFrame, covariates: list[str], *, drop_first: bool = True) -> CovariateDesign:

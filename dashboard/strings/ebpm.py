@@ -12,6 +12,11 @@ import math
 # pipelines/effect_io.py (file, row and option problems). Keys: ebpm.msg.<code>.
 MESSAGES = {
     # --- warnings about an estimate -------------------------------------------------------------
+    "rows_sampled": {
+        "en": "Estimated on a random sample of {n_rows:,} of the {total:,} students (fixed seed: the same figures "
+              "every time). At this size the standard errors are already small; they describe the sample.",
+        "ja": "{total:,} 人から無作為に抽出した {n_rows:,} 人で推定しました（乱数シード固定のため毎回同じ結果）。"
+              "この人数で標準誤差はすでに十分小さく、値は標本についてのものです。"},
     "post_treatment_covariate": {
         "en": "{column} is measured after the treatment (at the same exam as the outcome): adjusting for it "
               "removes part of the effect and biases every adjusted estimate. Leave it out of the covariates.",

@@ -13,7 +13,7 @@ from analytics.causal import EffectInputError, estimate_effects, simulate_confou
 from dashboard.strings.ebpm import MESSAGES, describe
 from pipelines.effect_io import (
     EffectOptions, analyse_effect, check_effect_input, column_kinds, effect_options, effect_payload,
-    read_effect_csv, records_frame,
+    read_effect_csv, records_frame, sample_for_analysis,
 )
 
 LIMIT = 10_000_000
@@ -161,3 +161,22 @@ def test_describe_translates_method_and_column_names():
     assert describe(item, "en") == "Doubly robust (AIPW) (ATT) could not be estimated on these data."
     post = {"code": "post_treatment_covariate", "column": "reading_score"}
     assert describe(post, "ja", {"reading_score": "読解"}).startswith("読解 は処置の後")
+
+
+def test_a_large_table_is_analysed_on_a_seeded_sample_that_says_so():
+    population = simulate_confounded(20_000, effect=2.0, seed=3)
+    sample = sample_for_analysis(population, limit=8_000)
+    again = sample_for_analysis(population, limit=8_000)
+    assert len(sample) == 8_000 and sample.attrs["sampled_from"] == 20_000
+    pd.testing.assert_frame_equal(sample, again)                       # same rows every time
+    assert sample["treat"].mean() == pytest.approx(population["treat"].mean(), abs=0.02)
+    analysis = analyse_effect(sample, "treat", "y", ["x1", "x2", "group"], checks=False)
+    assert analysis.result.warnings[0] == {"code": "rows_sampled", "message_params": {"n_rows": 8_000,
+                                                                                       "total": 20_000}}
+    table = analysis.result.table
+    dr = table[(table["method"] == "aipw") & (table["estimand"] == "ATE")].iloc[0]
+    assert abs(dr["estimate"] - 2.0) < 3 * dr["se"]                    # still finds the planted effect
+    assert "8,000" in describe(analysis.result.warnings[0], "en") and "20,000" in describe(
+        analysis.result.warnings[0], "ja")
+    small = simulate_confounded(500, seed=1)
+    assert sample_for_analysis(small, limit=8_000) is small              # small tables are left whole
