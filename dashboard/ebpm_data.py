@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.causal import EffectResult, estimate_effects
-from pipelines.effect_io import EffectOptions, check_effect_input, note_sampling, run_checks, sample_for_analysis
+from analytics.causal.effect_io import EffectOptions, check_effect_input, note_sampling, run_checks, sample_for_analysis
 from warehouse.connection import read_only
 from warehouse.effect_queries import get_effect_students_df, get_planted_effect, post_treatment_columns
 

@@ -16,9 +16,9 @@ from analytics.causal import (
     primary_estimate,
 )
 from analytics.causal.design import LEVEL_SEPARATOR
+from analytics.causal.messages import TERMS, describe
 from dashboard.components import csv_table, kpi_card
 from dashboard.i18n import TABLE, labels, t
-from dashboard.strings.ebpm import TERMS, describe
 
 PAGE = "ebpm"
 STATUS_COLOURS = {"ok": "success", "warn": "warning", "info": "secondary"}

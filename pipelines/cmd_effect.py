@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from pipelines.errors import PipelineError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pipelines.effect_io import EffectAnalysis
+    from analytics.causal.effect_io import EffectAnalysis
 
 # Heavy modules (analytics, pandas, DuckDB) are imported inside the handler so that every other
 # command of the CLI starts fast.
@@ -26,12 +25,10 @@ TEXT_COLUMNS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_
 
 
 def describe_en(item: dict) -> str:
-    """A warning or error code as an English sentence.
+    """A warning or error code as an English sentence."""
+    from analytics.causal.messages import describe
 
-    The sentences are user-facing text, kept with the tab's strings in one Dash-free module;
-    this is the only thing pipelines takes from the dashboard package.
-    """
-    return import_module("dashboard.strings.ebpm").describe(item, "en")
+    return describe(item, "en")
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -65,7 +62,7 @@ def _caliper(text: str) -> float | None:
 
 
 def _options(args: argparse.Namespace):
-    from pipelines.effect_io import effect_options
+    from analytics.causal.effect_io import effect_options
 
     trim = _number_list(args.trim, "--trim") if args.trim else None
     return effect_options(psm_k=args.psm_k, caliper=_caliper(args.caliper), replace=not args.no_replace, trim=trim)
@@ -73,7 +70,7 @@ def _options(args: argparse.Namespace):
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, list[str], dict]:
     """The data, the roles of its columns, and facts about where it came from."""
-    from pipelines.effect_io import input_error, read_effect_csv
+    from analytics.causal.effect_io import input_error, read_effect_csv
     from warehouse.connection import WarehouseMissing, read_only
     from warehouse.effect_queries import (
         DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, TREATMENT, get_effect_students_df, get_planted_effect,
@@ -128,7 +125,7 @@ def effect_text(analysis: EffectAnalysis, payload: dict, facts: dict) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pipelines.effect_io import analyse_effect, effect_payload
+    from analytics.causal.effect_io import analyse_effect, effect_payload
     from warehouse.effect_queries import post_treatment_columns
 
     options = _checked(lambda: _options(args))

@@ -11,6 +11,7 @@ from analytics.student_schema import (
     CATEGORIES, NA_STRINGS, REQUIRED_COLUMNS, SCORE_MAX, SCORE_MIN, SCORES,
     normalise_category, normalise_header,
 )
+from analytics.text_decoding import decode_text
 from pipelines.errors import PipelineError
 
 OPTIONAL_COLUMNS = ("student_id", "school_id", "class_id", "exam_date")
@@ -37,16 +38,10 @@ class ParsedStudents:
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """Decode UTF-8 (with or without BOM) or CP932 as saved by Japanese Excel."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError as exc:
-        raise PipelineError(f"{name}: not UTF-8 or CP932/Shift_JIS text (byte {exc.start})") from exc
+        return decode_text(data)
+    except ValueError as exc:
+        raise PipelineError(f"{name}: {exc}") from exc
 
 
 def _sniff_delimiter(header_line: str) -> str:

@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from analytics.causal import METHODS, EffectInputError
+from analytics.causal.effect_io import (
+    MAX_EFFECT_ROWS, MAX_PSM_K, ROW_KEYS, analyse_effect, effect_options, effect_payload, records_frame,
+)
+from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, json_body
 from dashboard.api.openapi import document
 from dashboard.context import settings
 from dashboard.ebpm_data import load_frame, planted_effect, warehouse_source
-from dashboard.strings.ebpm import describe
-from pipelines.effect_io import (
-    MAX_EFFECT_ROWS, MAX_PSM_K, ROW_KEYS, analyse_effect, effect_options, effect_payload, records_frame,
-)
 from warehouse.connection import WarehouseMissing
 from warehouse.effect_queries import (
     DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,

@@ -15,6 +15,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from analytics.causal import EffectInputError, e_values, estimate_subgroup_effects, primary_estimate
+from analytics.causal.effect_io import EffectOptions, column_kinds, effect_options, read_effect_csv
+from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
 from dashboard import ebpm_view as view
 from dashboard.context import log_event, request_lang, settings
@@ -24,8 +26,6 @@ from dashboard.ebpm_data import (
 )
 from dashboard.i18n import t
 from dashboard.overview import overview_layout, register_overview_callbacks
-from dashboard.strings.ebpm import describe
-from pipelines.effect_io import EffectOptions, column_kinds, effect_options, read_effect_csv
 from warehouse.effect_queries import (
     DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,
 )

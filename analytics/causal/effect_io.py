@@ -4,7 +4,7 @@ Reads user data (CSV bytes or JSON records) in memory with size and row limits, 
 method options, runs every estimator plus the sensitivity checks from `analytics.causal`, and
 turns the result into the documented JSON ({"rows", "diagnostics", "warnings"}). Problems are
 raised as `EffectInputError` code dicts (never English), so each front end words them itself;
-the sentences live in dashboard/strings/ebpm.py (a plain table without Dash imports).
+the sentences live in analytics/causal/messages.py.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from analytics.causal import (
 from analytics.causal.design import is_categorical
 from analytics.causal.validation import MAX_CATEGORY_LEVELS
 from analytics.student_schema import KAGGLE_HEADER, normalise_category
-from pipelines.errors import PipelineError
-from pipelines.student_rows import decode
+from analytics.text_decoding import decode_text
 
 # Largest data set analysed in one request/upload (the estimators take ~1-2 s at 100k rows).
 MAX_EFFECT_ROWS = 200_000
@@ -107,8 +106,8 @@ def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = M
     if b"\0" in data[:BINARY_SNIFF_BYTES]:   # CP932 decodes almost any bytes; a NUL byte never occurs in a CSV
         raise input_error("not_text", name=name)
     try:
-        text, _encoding = decode(data, name)
-    except PipelineError as exc:
+        text, _encoding = decode_text(data)
+    except ValueError as exc:
         raise input_error("not_text", name=name) from exc
     if not text.strip():
         raise input_error("empty_file", name=name)
