@@ -42,11 +42,11 @@ def create_app() -> Dash:
 
     register_auth(server)   # admin login for the Operations tab when EDULOOP_ADMIN_PASSWORD is set
     from dashboard.api import api_blueprint
-    from dashboard.api.errors import unknown_api_path
+    from dashboard.api.errors import CATCH_ALL_ENDPOINT, CATCH_ALL_METHODS, api_allow_header, unknown_api_path
 
     server.register_blueprint(api_blueprint)
-    server.add_url_rule("/api/<path:rest>", "api_not_found", unknown_api_path,
-                        methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    server.add_url_rule("/api/<path:rest>", CATCH_ALL_ENDPOINT, unknown_api_path, methods=list(CATCH_ALL_METHODS))
+    server.after_request(api_allow_header)
     logging.basicConfig(level=logging.INFO)
     return app
 

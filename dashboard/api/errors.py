@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.api import api_blueprint
@@ -54,9 +54,44 @@ def json_body(*, expect: type = dict):
     return body
 
 
+CATCH_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CATCH_ALL_ENDPOINT = "api_not_found"
+
+
+def route_methods(path: str) -> list[str]:
+    """The methods a real API route serves at `path` (the /api/<path> catch-all aside)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in CATCH_ALL_METHODS:
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != CATCH_ALL_ENDPOINT:
+            allowed.append(method)
+    return allowed
+
+
 def unknown_api_path(rest: str):
-    """Any /api/... path without a route: JSON 404 (instead of the Dash page catch-all)."""
+    """Any /api/... request without a route: JSON 405 naming the allowed methods if the path
+    exists for other methods, else JSON 404 (instead of the Dash page catch-all)."""
+    allowed = route_methods(request.path)
+    if allowed:
+        response, status = error_response(405, "method_not_allowed",
+                                          f"{request.method} is not allowed on {request.path[:100]}; "
+                                          f"use {', '.join(allowed)}", allowed=allowed)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response, status
     return error_response(404, "not_found", f"no API route /api/{rest[:100]}")
+
+
+def api_allow_header(response):
+    """After an automatic OPTIONS answer on an API route: Allow lists the route's own methods only
+    (Flask would also advertise every method of the catch-all)."""
+    if request.method == "OPTIONS" and request.path.startswith("/api/") and "Allow" in response.headers:
+        methods = route_methods(request.path)
+        response.headers["Allow"] = ", ".join([*methods, *(["HEAD"] if "GET" in methods else []), "OPTIONS"])
+    return response
 
 
 def call_service(call, *args, unavailable: dict[type, str] | None = None, **kwargs):

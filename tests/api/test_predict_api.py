@@ -10,7 +10,6 @@ import duckdb
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import allow_header_conformance, unsupported_method
 
 from analytics.models.schema import FEATURES
 from warehouse.events import create_live_events_view
@@ -185,7 +184,14 @@ def test_generated_requests_never_get_a_server_error(case, private_warehouse, mo
     monkeypatch.setenv("EDULOOP_DB", str(private_warehouse))   # rollback/promote must not touch the shared one
     response = case.call()
     assert response.status_code < 500, (case.method, case.path, response.text[:300])
-    # Documented status, JSON content type, response schema, 4xx for bad data. Not checked: 405 and the
-    # Allow header for undeclared methods; the shell's /api/<path> catch-all route accepts every method
-    # and answers them with a JSON 404 (still a 4xx).
-    case.validate_response(response, excluded_checks=[unsupported_method, allow_header_conformance])
+    # Documented status, JSON content type, response schema, 4xx for bad data, and 405 with an exact
+    # Allow header for undeclared methods (the /api/<path> catch-all answers those).
+    case.validate_response(response)
+
+
+def test_a_known_path_with_the_wrong_method_is_a_json_405_with_allow(client):
+    response = client.get("/api/v1/predict")
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert client.delete("/api/v1/nowhere").status_code == 404
+    assert client.options("/api/v1/predict").headers["Allow"] == "POST, OPTIONS"
