@@ -22,9 +22,37 @@ def read_sql(name: str) -> str:
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema, table and view (idempotent)."""
+    """Create every schema, table and view (idempotent), upgrading an older layout first."""
     for name in SQL_FILES:
+        if name == "50_mart.sql":
+            upgrade_event_file_ids(con)
         con.execute(read_sql(name))
+
+
+def table_columns(con, schema: str, table: str) -> set[str]:
+    """Column names of one table (empty when it does not exist)."""
+    return {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]).fetchall()}
+
+
+def upgrade_event_file_ids(con) -> bool:
+    """Move a warehouse written before events carried a file_id (they kept the path) to file_ids.
+
+    Idempotent; returns True when it changed something. Writers insert BY NAME, so the column
+    order an upgraded table ends up with does not matter.
+    """
+    if "file_id" not in table_columns(con, "raw", "event_files"):
+        con.execute("ALTER TABLE raw.event_files ADD COLUMN file_id INTEGER")
+        con.execute("""UPDATE raw.event_files SET file_id = r.n
+                       FROM (SELECT path, CAST(row_number() OVER (ORDER BY path) AS INTEGER) AS n
+                             FROM raw.event_files) r WHERE raw.event_files.path = r.path""")
+    if "source_file" not in table_columns(con, "core", "events"):
+        return False
+    con.execute("ALTER TABLE core.events ADD COLUMN IF NOT EXISTS file_id INTEGER")
+    con.execute("""UPDATE core.events SET file_id = f.file_id FROM raw.event_files f
+                   WHERE core.events.source_file = f.path""")
+    con.execute("ALTER TABLE core.events DROP COLUMN source_file")
+    return True
 
 
 @contextlib.contextmanager

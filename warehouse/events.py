@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from warehouse.connection import table_columns
+
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
      "admin_action"}
@@ -236,16 +238,18 @@ def create_live_events_view(con, events_dir: str | Path) -> int:
     if not pending:
         con.execute("CREATE OR REPLACE TEMP VIEW live_events AS SELECT * EXCLUDE (ingested_at) FROM core.events")
         return 0
+    # A warehouse of the layout before file_ids (upgraded by its next ingest) is read whole.
+    from_seen_files = "file_id IN (SELECT file_id FROM raw.event_files WHERE path IN (SELECT unnest($seen)))" \
+        if "file_id" in table_columns(con, "core", "events") else "$seen IS NOT NULL"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE pending_events AS
             SELECT p.* FROM ({select_events_sql('$files')}) p
-            ANTI JOIN (SELECT event_id FROM core.events
-                       WHERE file_id IN (SELECT file_id FROM raw.event_files WHERE path IN (SELECT unnest($seen)))) e
+            ANTI JOIN (SELECT event_id FROM core.events WHERE {from_seen_files}) e
             USING (event_id)""",
         {"files": pending, "seen": seen},
     )
     con.execute(
         """CREATE OR REPLACE TEMP VIEW live_events AS
-           SELECT * EXCLUDE (ingested_at) FROM core.events UNION ALL SELECT * FROM pending_events"""
+           SELECT * EXCLUDE (ingested_at) FROM core.events UNION ALL BY NAME SELECT * FROM pending_events"""
     )
     return len(pending)

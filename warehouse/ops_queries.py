@@ -71,7 +71,7 @@ def open_live_events(con, events_dir: str | Path) -> int:
     con.register("pending_arrow", cached)
     con.execute("CREATE OR REPLACE TEMP VIEW pending_events AS SELECT * FROM pending_arrow")
     con.execute("CREATE OR REPLACE TEMP VIEW live_events AS "
-                "SELECT * EXCLUDE (ingested_at) FROM core.events UNION ALL SELECT * FROM pending_events")
+                "SELECT * EXCLUDE (ingested_at) FROM core.events UNION ALL BY NAME SELECT * FROM pending_events")
     return len(files)
 
 

@@ -1,5 +1,6 @@
 """The live read path: ingested + not-yet-ingested events, robust to a half-written last line."""
 import json
+from pathlib import Path
 
 from pipelines.ingest_events import ingest_events
 from warehouse.connection import read_only
@@ -75,3 +76,37 @@ def test_every_event_points_at_its_log_file_and_per_file_counts_add_up(fresh_dir
         assert con.execute("SELECT count(*) FROM core.events WHERE file_id IS NULL").fetchone()[0] == 0
     assert [(loaded, joined) for _, loaded, joined in files] == [(2, 2), (8, 8)]
     assert {path for path, *_ in files} == {str(p.resolve()) for p in events.glob("*/*.jsonl")}
+
+
+OLD_LAYOUT = [   # core.events and raw.event_files as written before events carried a file_id
+    "DROP TABLE core.events", "DROP TABLE raw.event_files",
+    """CREATE TABLE core.events (event_id VARCHAR NOT NULL, event VARCHAR NOT NULL, ts TIMESTAMP NOT NULL,
+       session_id VARCHAR, page VARCHAR, student_id VARCHAR, variant VARCHAR, model_version VARCHAR,
+       predicted DOUBLE, payload JSON, source_file VARCHAR, ingested_at TIMESTAMP)""",
+    """CREATE TABLE raw.event_files (path VARCHAR PRIMARY KEY, size_bytes BIGINT NOT NULL,
+       rows_loaded BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)""",
+]
+
+
+def test_a_warehouse_of_the_old_layout_is_upgraded_by_the_next_ingest(fresh_dir):
+    db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    writer = EventWriter(events)
+    old = writer.write_many([{"event": "page_view", "page": "ebpm"}] * 4)
+    path = str(next(events.glob("*/*.jsonl")).resolve())
+    with write_transaction(db) as con:
+        for statement in OLD_LAYOUT:
+            con.execute(statement)
+        for event in old:   # what the old ingest stored
+            con.execute("INSERT INTO core.events VALUES (?, 'page_view', now()::TIMESTAMP, NULL, 'ebpm', NULL, NULL,"
+                        " NULL, NULL, NULL, ?, now()::TIMESTAMP)", [event["event_id"], path])
+        con.execute("INSERT INTO raw.event_files VALUES (?, ?, 4, now()::TIMESTAMP)", [path, Path(path).stat().st_size])
+    writer.write_many([{"event": "click", "page": "predict", "variant": "A"}] * 2)   # the same file grows
+    assert live_count(db, events) == 6                       # the app reads the old layout as it is
+    assert ingest_events(db, events).loaded == 2
+    with read_only(db) as con:
+        assert con.execute("SELECT count(*), count(file_id), count(DISTINCT file_id) FROM core.events").fetchone() \
+            == (6, 6, 1)
+        assert con.execute("SELECT rows_loaded FROM raw.event_files").fetchone()[0] == 6
+    writer.write({"event": "click", "page": "predict", "variant": "B"})
+    assert live_count(db, events) == 7
+    assert ingest_events(db, events).loaded == 1 and ingest_events(db, events).loaded == 0
