@@ -85,8 +85,11 @@ def sync_event_aggregates(con, ingested_at=None) -> str:
     if not ok or new == 0 or covered + new != total:
         refresh_event_aggregates(con)
         return "rebuilt"
-    con.execute("CREATE OR REPLACE TEMP TABLE new_events AS SELECT * FROM core.events WHERE ingested_at = $at",
-                {"at": ingested_at})
+    # Only the columns the aggregates read; payloads (the bulk of a prediction event) only for errors.
+    con.execute("""CREATE OR REPLACE TEMP TABLE new_events AS
+                   SELECT event_id, event, ts, page, variant, session_id,
+                          CASE WHEN event = 'error' THEN payload END AS payload
+                   FROM core.events WHERE ingested_at = $at""", {"at": ingested_at})
     try:
         _add_new_events(con)
     finally:
