@@ -79,3 +79,18 @@ def fresh_dir(tmp_path: Path) -> Path:
 
 
 PYTHON = sys.executable
+
+
+def live_query(sql: str, params=None, live: bool = False):
+    """Rows of a read-only query on the shared warehouse (plus not-yet-ingested events if live)."""
+    import duckdb
+
+    from warehouse.events import create_live_events_view
+
+    con = duckdb.connect(os.environ["EDULOOP_DB"], read_only=True)
+    try:
+        if live:
+            create_live_events_view(con, Path(os.environ["EDULOOP_EVENTS_DIR"]))
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()

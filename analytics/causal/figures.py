@@ -100,31 +100,33 @@ def _interval_trace(estimates: pd.DataFrame, names: list[str], colour: str = "#3
     )
 
 
+def _interval_figure(table: pd.DataFrame, name_of, reference: float | None, reference_style: dict,
+                     text: dict, prefix: str) -> go.Figure:
+    # Point + 95% CI per finite row (first row on top), a zero line and an optional reference line.
+    shown = table[table["estimate"].map(lambda value: math.isfinite(value))].iloc[::-1]
+    figure = go.Figure(_interval_trace(shown, [name_of(row) for row in shown.itertuples()]))
+    figure.add_vline(x=0, line_color="lightgrey")
+    if reference is not None:
+        figure.add_vline(x=reference, annotation_position="top", **reference_style)
+    figure.update_layout(xaxis_title=text[f"{prefix}_x"], yaxis_title=text[f"{prefix}_y"])
+    return _layout(figure, text, prefix)
+
+
 def make_estimates_figure(table: pd.DataFrame, truth: float | None = None,
                           labels: dict | None = None) -> go.Figure:
     """Point estimate and 95% CI per method/estimand; the planted truth as a vertical line if given."""
     text = _labels(labels)
-    shown = table[table["estimate"].map(lambda value: math.isfinite(value))].iloc[::-1]
-    names = [f"{text.get(row.method, row.method)} ({row.estimand})" for row in shown.itertuples()]
-    figure = go.Figure(_interval_trace(shown, names))
-    figure.add_vline(x=0, line_color="lightgrey")
-    if truth is not None:
-        figure.add_vline(x=truth, line_dash="dash", line_color=GROUP_COLOURS["treated"],
-                         annotation_text=text["truth"], annotation_position="top")
-    figure.update_layout(xaxis_title=text["estimates_x"], yaxis_title=text["estimates_y"])
-    return _layout(figure, text, "estimates")
+    return _interval_figure(
+        table, lambda row: f"{text.get(row.method, row.method)} ({row.estimand})", truth,
+        {"line_dash": "dash", "line_color": GROUP_COLOURS["treated"], "annotation_text": text["truth"]},
+        text, "estimates")
 
 
 def make_forest_figure(subgroup_table: pd.DataFrame, overall: float | None = None,
                        labels: dict | None = None) -> go.Figure:
     """Forest plot of subgroup effects (point + 95% CI), with zero and optional overall lines."""
     text = _labels(labels)
-    shown = subgroup_table[subgroup_table["estimate"].map(lambda value: math.isfinite(value))].iloc[::-1]
-    names = [f"{row.variable} = {row.subgroup} (n={row.n})" for row in shown.itertuples()]
-    figure = go.Figure(_interval_trace(shown, names))
-    figure.add_vline(x=0, line_color="lightgrey")
-    if overall is not None:
-        figure.add_vline(x=overall, line_dash="dot", line_color=GROUP_COLOURS["control"],
-                         annotation_text=text["overall"], annotation_position="top")
-    figure.update_layout(xaxis_title=text["forest_x"], yaxis_title=text["forest_y"])
-    return _layout(figure, text, "forest")
+    return _interval_figure(
+        subgroup_table, lambda row: f"{row.variable} = {row.subgroup} (n={row.n})", overall,
+        {"line_dash": "dot", "line_color": GROUP_COLOURS["control"], "annotation_text": text["overall"]},
+        text, "forest")

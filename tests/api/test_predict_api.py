@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from pathlib import Path
 
-import duckdb
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from analytics.models.schema import FEATURES
-from warehouse.events import create_live_events_view
+from tests.conftest import live_query as _rows
 
 STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",
            "lunch": "standard", "test_prep": "none", "reading_score": 72, "writing_score": 74}
@@ -23,16 +20,6 @@ def client(built_warehouse):
     from dashboard.app import server
 
     return server.test_client()
-
-
-def _rows(sql: str, params=None, live: bool = False):
-    con = duckdb.connect(os.environ["EDULOOP_DB"], read_only=True)
-    try:
-        if live:
-            create_live_events_view(con, Path(os.environ["EDULOOP_EVENTS_DIR"]))
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_predict_matches_batch_scoring_and_logs_inputs(client):

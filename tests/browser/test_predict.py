@@ -11,7 +11,7 @@ import pytest
 from analytics.advice import assign_variant
 from dashboard.strings.predict import ADVICE_EXPERIMENT, ADVICE_VARIANTS
 from tests.conftest import free_port
-from tests.browser.conftest import live_query
+from tests.conftest import live_query
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"
