@@ -114,22 +114,22 @@ def stats(samples: list[float]) -> dict:
 def time_in_process(folder: Path, repeats: int) -> tuple[dict, dict]:
     """Each callback body called directly in this process: uncached (full cost) and cached."""
     os.environ.update(env_for(folder))
-    from dashboard import operations_data, operations_view as view
     from dashboard.app import app  # noqa: F401  (loads every page and string table, as in the server)
+    from dashboard.operations import data as operations_data, page
     from warehouse.settings import get_settings
 
     cfg = get_settings()
-    bodies = {"ab": lambda: view.render_ab(cfg, "en", 10, 0.8, False),
-              "usage": lambda: view.render_usage(cfg, "en", None, None),
-              "errors": lambda: view.render_errors(cfg, "en"),
-              "health": lambda: view.render_health(cfg, "en"),
-              "alerts": lambda: view.render_alerts(cfg, "en", True)}
+    bodies = {"ab": lambda: page.render_ab(cfg, "en", 10, 0.8, False),
+              "usage": lambda: page.render_usage(cfg, "en", None, None),
+              "errors": lambda: page.render_errors(cfg, "en"),
+              "health": lambda: page.render_health(cfg, "en"),
+              "alerts": lambda: page.render_alerts(cfg, "en", True)}
     uncached, cached = {}, {}
     for name, body in bodies.items():
         body()   # first call: imports, plotly validators
         samples = []
         for _ in range(repeats):
-            view.clear_caches()
+            page.clear_caches()
             started = time.perf_counter()
             body()
             samples.append((time.perf_counter() - started) * 1000)
@@ -137,7 +137,7 @@ def time_in_process(folder: Path, repeats: int) -> tuple[dict, dict]:
         cached[name] = stats([_timed(body) for _ in range(repeats)])
     samples = []
     for _ in range(max(5, repeats // 4)):   # A/B when the counts changed: statsmodels' Holm runs gc.collect()
-        view.clear_caches()
+        page.clear_caches()
         operations_data._summarize.cache_clear()
         samples.append(_timed(bodies["ab"]))
     uncached["ab_with_new_counts"] = stats(samples)

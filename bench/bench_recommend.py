@@ -5,7 +5,7 @@ Usage: python bench/bench_recommend.py [--scale 100000] [--db PATH] [--requests 
 1. Builds (or reuses, --db) a data-only demo warehouse (300 materials, ~12 interactions per student).
 2. Runs pipelines.recsys.build_recommendations on a private copy and reports its seconds (read, fit,
    recommend, evaluate, write) and students per second.
-3. Times dashboard.recsys_store for random students: the stored list (API GET path) and a list computed
+3. Times dashboard.recommend.data for random students: the stored list (API GET path) and a list computed
    now with reasons (the tab's path), p50/p95 in milliseconds, plus peak RSS.
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ def main() -> None:
     summary = build_recommendations(con, models_dir=folder / "models")
     con.close()
 
-    from dashboard import recsys_store
+    from dashboard.recommend import data as recsys_store
 
     rng = random.Random(0)
     students = [f"S{rng.randint(1, summary.students):07d}" for _ in range(args.requests)]

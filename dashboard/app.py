@@ -2,16 +2,27 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from pathlib import Path
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html, page_container
 
-from dashboard import context
-from dashboard.components import error_toast
-from dashboard.errors import handle_callback_error
+from dashboard.common import context
+from dashboard.common.components import error_toast
+from dashboard.common.errors import handle_callback_error
 
 HERE = Path(__file__).parent
+# One package per tab (dashboard/<tab>/page.py registers the page); the order is the import order.
+TABS = ("overview", "predict", "ebpm", "recommend", "operations")
+
+
+def _register_pages() -> None:
+    """Import every tab's page module once, under its own name, and hand Dash its layout function."""
+    for tab in TABS:
+        module = import_module(f"dashboard.{tab}.page")
+        dash.page_registry[module.__name__]["layout"] = module.layout
 
 
 def create_app() -> Dash:
@@ -19,7 +30,7 @@ def create_app() -> Dash:
     app = Dash(
         __name__,
         use_pages=True,
-        pages_folder=str(HERE / "pages"),
+        pages_folder="",   # pages are imported explicitly (_register_pages), not scanned
         assets_folder=str(HERE / "assets"),
         suppress_callback_exceptions=True,
         title="EduLoop",
@@ -27,7 +38,8 @@ def create_app() -> Dash:
         on_error=handle_callback_error,
         serve_locally=True,
     )
-    from dashboard import shell  # noqa: F401  (registers the navbar callback)
+    import_module("dashboard.common.shell")   # registers the navbar callback
+    _register_pages()
 
     app.layout = html.Div([
         dbc.Navbar(id="navbar", color="primary", dark=True, className="mb-3"),
@@ -38,7 +50,7 @@ def create_app() -> Dash:
     server = app.server
     server.before_request(context.assign_session_id)
     server.after_request(context.ensure_session_cookie)
-    from dashboard.auth import register_auth
+    from dashboard.common.auth import register_auth
 
     register_auth(server)   # admin login for the Operations tab when EDULOOP_ADMIN_PASSWORD is set
     from dashboard.api import api_blueprint

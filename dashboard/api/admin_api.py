@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from dashboard.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
+from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
 from dashboard.api.openapi import document
-from dashboard.auth import require_admin
+from dashboard.common.auth import require_admin
 from warehouse.connection import WarehouseMissing
 
 STATUS = {"invalid": 422, "not_found": 404, "monitor_failed": 503, "monitor_timeout": 504}

@@ -12,8 +12,8 @@ from analytics.student_schema import CATEGORIES
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, json_body
 from dashboard.api.openapi import document
-from dashboard.context import settings
-from dashboard.ebpm_data import load_frame, planted_effect, warehouse_source
+from dashboard.common.context import settings
+from dashboard.ebpm.data import load_frame, planted_effect, warehouse_source
 from warehouse.connection import WarehouseMissing
 from warehouse.effect_queries import (
     DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,

@@ -6,7 +6,7 @@ from flask import jsonify
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, json_body
 from dashboard.api.openapi import document
-from dashboard.context import event_writer
+from dashboard.common.context import event_writer
 from warehouse.events import ALLOWED_FIELDS, EVENT_TYPES, EventValidationError
 
 MAX_EVENTS_PER_REQUEST = 5000

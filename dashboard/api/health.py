@@ -5,7 +5,7 @@ from flask import jsonify
 
 from dashboard.api import api_blueprint
 from dashboard.api.openapi import document
-from dashboard.context import settings
+from dashboard.common.context import settings
 from warehouse.connection import WarehouseMissing, read_only
 from warehouse.queries import get_build_info, get_production_model, get_table_counts
 

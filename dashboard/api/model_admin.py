@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from dashboard.admin_actions import AdminActionError, run_pipeline
+from dashboard.common.admin_actions import AdminActionError, run_pipeline
 from dashboard.api.errors import ApiError
-from dashboard.context import log_event
+from dashboard.common.context import log_event
 
 TIMEOUT_S = 600
 ADMIN_RESPONSES = {"401": {"description": "admin login required (HTTP Basic, user 'admin')"},

@@ -8,9 +8,9 @@ from flask import jsonify, request
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
 from dashboard.api.openapi import document
-from dashboard.auth import require_admin
-from dashboard.context import settings
-from dashboard.operations_data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
+from dashboard.common.auth import require_admin
+from dashboard.common.context import settings
+from dashboard.operations.data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
 from warehouse.connection import WarehouseMissing
 
 SECTIONS = ("ab", "usage", "errors", "health", "alerts")

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from analytics.advice import assign_variant
-from dashboard.strings.predict import ADVICE_EXPERIMENT, ADVICE_VARIANTS
+from dashboard.predict.strings import ADVICE_EXPERIMENT, ADVICE_VARIANTS
 from tests.conftest import free_port
 from tests.conftest import live_query
 

@@ -80,7 +80,7 @@ def test_user_knn_beats_popularity_on_the_demo_data(built_warehouse, production)
 
 
 def test_lists_computed_now_equal_the_stored_ones(built_warehouse, production):
-    from dashboard import recsys_store
+    from dashboard.recommend import data as recsys_store
 
     stored = rows(built_warehouse, """SELECT student_id, list(material_id ORDER BY rank), list(method ORDER BY rank)
                                       FROM ml.recommendations WHERE student_id <= 'S0000060' GROUP BY 1""")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analytics.models.schema import FEATURES
-from dashboard.model_store import predict_one, production
+from dashboard.predict.data import predict_one, production
 from pipelines.score import load_production_models, score_students
 from warehouse.publish import write_transaction
 
@@ -43,16 +43,8 @@ def test_batch_scoring_equals_per_row_prediction(built_warehouse, tmp_path):
 
 
 def test_ui_api_and_batch_agree(built_warehouse):
-    import sys
-
-    import dash
-
     from dashboard.app import server
-
-    # Dash imports page modules under its own names; importing dashboard.pages.predict again would
-    # register the page twice.
-    page = next(p for p in dash.page_registry.values() if p["path"] == "/predict")
-    run_prediction = sys.modules[page["module"]].run_prediction
+    from dashboard.predict.page import run_prediction
 
     students = _frame(built_warehouse, f"SELECT s.student_id, {', '.join('s.' + f for f in FEATURES)}, "
                                        "r.predicted_math, r.risk_level, r.model_version FROM core.students s "
@@ -64,8 +56,9 @@ def test_ui_api_and_batch_agree(built_warehouse):
         api = client.post("/api/v1/predict", json={k: (float(v) if k.endswith("_score") else v)
                                                    for k, v in record.items()}).get_json()
         with server.test_request_context("/_dash-update-component"):
-            outputs = run_prediction(1, row.student_id, *[None] * len(FEATURES), default, "en")
-        ui = outputs[7]                                   # the predict-last store: what the UI showed and logged
+            outputs = run_prediction(clicks=1, student_id=row.student_id, features=dict.fromkeys(FEATURES),
+                                     algorithm=default, lang="en")
+        ui = outputs["last"]                              # the predict-last store: what the UI showed and logged
         assert ui["predicted"] == pytest.approx(row.predicted_math, abs=1e-9)
         assert api["predicted_math"] == pytest.approx(row.predicted_math, abs=1e-9)
         assert ui["risk_level"] == api["risk_level"] == row.risk_level

@@ -1,5 +1,5 @@
 """The translation table is complete and language negotiation follows Accept-Language."""
-from dashboard.i18n import TABLE, negotiate, t
+from dashboard.common.i18n import TABLE, negotiate, t
 
 
 def test_every_string_has_english_and_japanese():

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from dashboard.live_cache import LiveCache
+from dashboard.common.cache import LiveCache
 
 
 class Source:

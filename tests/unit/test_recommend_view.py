@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.recommend_view import in_method_order, reason_text
+from dashboard.recommend.view import in_method_order, reason_text
 
 SIMS = {"S1": 0.5, "S2": 0.25, "S3": 0.125, "S4": 0.1}
 

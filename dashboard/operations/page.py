@@ -1,10 +1,18 @@
 """Operations tab: A/B test, usage, errors, model and data health, alerts; live refresh; admin only.
 
+Each section is load (dashboard.operations.data) -> draw (dashboard.operations.view) through two caches
+that keep live refresh cheap for many viewers: CACHE reuses a section while the data state it read is
+unchanged (dashboard/common/cache.py), and DRAWN reuses the figures and tables of a section whose
+freshly loaded data equal what was drawn before (a click changes the A/B panel, not the usage charts).
+The bench times the render_* functions directly.
+
 With EDULOOP_ADMIN_PASSWORD set, the layout and every callback check the request's HTTP Basic
 credentials (Dash fetches both through POSTs, so guarding the page's HTML alone is not enough).
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
 from datetime import date
 
 import dash
@@ -12,17 +20,76 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard import operations_view as view
-from dashboard.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
-from dashboard.auth import auth_enabled, is_admin
-from dashboard.context import log_event, request_lang, settings
-from dashboard.i18n import t
+from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
+from dashboard.common.auth import auth_enabled, is_admin
+from dashboard.common.context import log_event, request_lang, settings
+from dashboard.common.cache import LiveCache
+from dashboard.common.i18n import t
+from dashboard.operations import data, view
+from warehouse.settings import Settings
 
 PAGE = "operations"
 REFRESH_MS = 3000
 DEFAULT_MDE_PCT = 10
 POWERS = (0.8, 0.9)
 dash.register_page(__name__, path="/operations", order=3, name="Operations", title="EduLoop · Operations")
+
+
+# ---- sections: load (data) -> draw (view), through two caches -----------------------------------
+CACHE = LiveCache(max_age_s=1.0, refresh_every_s=0.5)
+DRAWN = LiveCache(max_age_s=0, maxsize=64)
+
+
+def _section(cfg: Settings, key: tuple, load, draw, *, per_minute: bool = False, exact: bool = False,
+             reads_events: bool = True):
+    """load() -> data -> draw(data), through both caches; time-windowed sections also depend on the minute."""
+    def state():
+        minute = data.utc_now().strftime("%Y%m%d%H%M") if per_minute else None
+        return minute, data.data_state(cfg, events=reads_events)
+
+    def compute():
+        loaded = load()
+        digest = hashlib.blake2b(pickle.dumps(loaded, protocol=5), digest_size=16).hexdigest()
+        return DRAWN.get((*key, digest), lambda: None, lambda: draw(loaded))
+
+    return CACHE.get((str(cfg.db_path), str(cfg.events_dir), *key), state, compute, exact=exact)
+
+
+def clear_caches() -> None:
+    """Forget every cached section (benchmarks time the full path with it)."""
+    CACHE.clear()
+    DRAWN.clear()
+
+
+def render_ab(cfg: Settings, lang: str, mde_pct: float, power: float, cumulative: bool):
+    """KPIs, CTR-by-variant figure, CTR-over-time figure, checks (SRM, sample size, peeking), table."""
+    return _section(cfg, ("ab", lang, mde_pct, power, cumulative),
+                    lambda: data.load_ab(cfg, mde=mde_pct / 100, power=power),
+                    lambda loaded: view.draw_ab(loaded, lang, mde_pct, power, cumulative))
+
+
+def render_usage(cfg: Settings, lang: str, start: date | None, end: date | None, *, days: int = 30):
+    """KPIs with trends, page views and predictions figures, recommendation click-through, the range used."""
+    return _section(cfg, ("usage", lang, start, end, days), lambda: data.load_usage(cfg, start, end, days=days),
+                    lambda loaded: view.draw_usage(loaded, lang))
+
+
+def render_errors(cfg: Settings, lang: str):
+    """Error count of the last 24 h, messages grouped, and the newest error events (tables)."""
+    return _section(cfg, ("errors", lang), lambda: data.load_errors(cfg), lambda loaded: view.draw_errors(loaded, lang),
+                    per_minute=True)
+
+
+def render_health(cfg: Settings, lang: str, *, exact: bool = False):
+    """Meta line, model block (production, versions, metrics, performance), drift block (PSI + table)."""
+    return _section(cfg, ("health", lang), lambda: data.load_health(cfg), lambda loaded: view.draw_health(loaded, lang),
+                    exact=exact, reads_events=False)
+
+
+def render_alerts(cfg: Settings, lang: str, admin: bool, *, exact: bool = False):
+    """The banner: recorded open alerts (with Acknowledge for admins) and live ones not yet recorded."""
+    return _section(cfg, ("alerts", lang, admin), lambda: data.load_alerts(cfg),
+                    lambda loaded: view.draw_alerts(loaded, lang, admin), per_minute=True, exact=exact)
 
 
 def _id(name: str) -> str:
@@ -132,7 +199,7 @@ def update_ab(_n, mde, power, cumulative, lang):
     _guard()
     mde = float(mde) if isinstance(mde, (int, float)) and 0 < mde <= 100 else DEFAULT_MDE_PCT
     power = power if power in POWERS else POWERS[0]
-    return view.render_ab(settings(), lang, mde, power, bool(cumulative))
+    return render_ab(settings(), lang, mde, power, bool(cumulative))
 
 
 @callback(Output(_id("usage-kpis"), "children"), Output(_id("usage-views"), "figure"),
@@ -145,15 +212,15 @@ def update_usage(_n, start, end, _last7, _last30, lang):
     _guard()
     preset = {_id("last7"): 7, _id("last30"): 30}.get(ctx.triggered_id)
     if preset:
-        return view.render_usage(settings(), lang, None, None, days=preset)
-    return view.render_usage(settings(), lang, _day(start), _day(end))
+        return render_usage(settings(), lang, None, None, days=preset)
+    return render_usage(settings(), lang, _day(start), _day(end))
 
 
 @callback(Output(_id("errors"), "children"), Input(_id("interval"), "n_intervals"), State(_id("lang"), "data"))
 def update_errors(_n, lang):
     """Errors panel."""
     _guard()
-    return view.render_errors(settings(), lang)
+    return render_errors(settings(), lang)
 
 
 @callback(Output(_id("meta"), "children"), Output(_id("model"), "children"), Output(_id("drift"), "children"),
@@ -162,7 +229,7 @@ def update_errors(_n, lang):
 def update_health(_n, _status, lang):
     """Meta line, model health and drift (straight after a monitor run, never a cached view of before)."""
     _guard()
-    return view.render_health(settings(), lang, exact=ctx.triggered_id == _id("monitor-status"))
+    return render_health(settings(), lang, exact=ctx.triggered_id == _id("monitor-status"))
 
 
 @callback(Output(_id("alerts"), "children"), Input(_id("interval"), "n_intervals"), Input(_id("ack-store"), "data"),
@@ -170,7 +237,7 @@ def update_health(_n, _status, lang):
 def update_alerts(_n, _ack, _status, lang):
     """Alerts banner (straight after an acknowledgement or monitor run, never a cached view of before)."""
     _guard()
-    return view.render_alerts(settings(), lang, admin=True,
+    return render_alerts(settings(), lang, admin=True,
                               exact=ctx.triggered_id in (_id("ack-store"), _id("monitor-status")))
 
 

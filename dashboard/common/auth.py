@@ -13,7 +13,7 @@ import hmac
 import flask
 from flask_httpauth import HTTPBasicAuth
 
-from dashboard.context import settings
+from dashboard.common.context import settings
 
 ADMIN_USER = "admin"
 REALM = "EduLoop admin"

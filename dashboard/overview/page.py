@@ -1,18 +1,27 @@
-"""Students overview (filters, KPIs, distribution, group table) that each tab can embed."""
+"""Overview: the landing path `/` (shows the Predict tab, the start of the loop) and the students
+overview block (filters, KPIs, distribution, group table) that each tab embeds."""
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analytics.student_schema import CATEGORIES
-from dashboard.components import csv_table, kpi_card
-from dashboard.context import settings
-from dashboard.figures import make_score_distribution_figure
-from dashboard.i18n import t
-from warehouse.connection import read_only
-from warehouse.queries import FILTER_COLUMNS, SCORE_COLUMNS, get_score_summary_df, get_students_df
+from dashboard.common.components import csv_table
+from dashboard.common.context import settings
+from dashboard.common.i18n import t
+from dashboard.overview.data import load_overview
+from dashboard.overview.view import kpi_row, make_score_distribution_figure
+from warehouse.queries import FILTER_COLUMNS, SCORE_COLUMNS
 
 OVERVIEW_FILTERS = ("gender", "lunch", "test_prep", "parental_education")
+dash.register_page(__name__, path="/", order=-1, name="Home", title="EduLoop")
+
+
+def layout(**query):
+    """Same as /predict (looked up in the registry, so this module need not import the Predict page)."""
+    predict = next(p for p in dash.page_registry.values() if p["path"] == "/predict")
+    return predict["layout"](**query)
 
 
 def clean_filters(query: dict) -> dict[str, str | None]:
@@ -70,19 +79,8 @@ def register_overview_callbacks(prefix: str) -> None:
         group_by = group_by if group_by in FILTER_COLUMNS else "test_prep"
         subject = subject if subject in SCORE_COLUMNS else "math_score"
         pass_mark = settings().pass_mark
-        with read_only(settings().db_path) as con:
-            students = get_students_df(con, filters, (group_by, subject, *SCORE_COLUMNS))
-            summary = get_score_summary_df(con, filters, group_by, pass_mark)
-        n = len(students)
-        mean = lambda col: f"{students[col].mean():.1f}" if n else "–"  # noqa: E731
-        below = f"{100 * (students['math_score'] < pass_mark).mean():.1f} %" if n else "–"
-        kpis = dbc.Row([
-            dbc.Col(kpi_card(t("overview.kpi.students", lang), f"{n:,}", f"{prefix}-kpi-students"), md=True),
-            dbc.Col(kpi_card(t("overview.kpi.math", lang), mean("math_score")), md=True),
-            dbc.Col(kpi_card(t("overview.kpi.reading", lang), mean("reading_score")), md=True),
-            dbc.Col(kpi_card(t("overview.kpi.writing", lang), mean("writing_score")), md=True),
-            dbc.Col(kpi_card(t("overview.kpi.below_pass", lang, mark=int(pass_mark)), below), md=True),
-        ], className="g-2 mb-2")
+        students, summary = load_overview(settings().db_path, filters, group_by, subject, pass_mark)
+        kpis = kpi_row(prefix, students, pass_mark, lang)
         subject_name, group_name = t(f"subject.{subject}", lang), t(f"overview.filter.{group_by}", lang)
         fig = make_score_distribution_figure(
             students, subject, group_by,

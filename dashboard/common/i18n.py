@@ -5,7 +5,7 @@ from importlib import import_module
 
 LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
-# Each tab keeps its strings in dashboard/strings/<module>.py as STRINGS = {key: {"en", "ja"}};
+# Each tab keeps its strings in dashboard/<tab>/strings.py as STRINGS = {key: {"en", "ja"}};
 # they are merged here into one table so there is one lookup and one completeness test.
 STRING_MODULES = ("common", "overview", "predict", "ebpm", "recommend", "operations")
 
@@ -13,13 +13,10 @@ STRING_MODULES = ("common", "overview", "predict", "ebpm", "recommend", "operati
 def _load_table() -> dict[str, dict[str, str]]:
     table: dict[str, dict[str, str]] = {}
     for name in STRING_MODULES:
-        try:
-            module = import_module(f"dashboard.strings.{name}")
-        except ModuleNotFoundError:
-            continue
+        module = import_module(f"dashboard.{name}.strings")   # a missing table is a bug: fail loudly
         for key, value in module.STRINGS.items():
             if key in table:
-                raise ValueError(f"duplicate i18n key {key!r} in dashboard/strings/{name}.py")
+                raise ValueError(f"duplicate i18n key {key!r} in dashboard/{name}/strings.py")
             table[key] = value
     return table
 

@@ -1,9 +1,11 @@
 """Render the Recommend tab's blocks: profile, the list with its reasons, neighbours, history, evaluation.
 
-Data comes from dashboard.recsys_store and warehouse.recsys_queries; figures from
+Data comes from dashboard.recommend.data and warehouse.recsys_queries; figures from
 analytics.recsys.figures with translated labels. The page's callbacks call these.
 """
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,10 +15,12 @@ import pandas as pd
 from dash import html
 
 from analytics.recsys.figures import make_metric_vs_k_figure
-from dashboard.components import csv_table, kpi_card
-from dashboard.i18n import t
-from dashboard.recsys_store import RecommendationList
+from dashboard.common.components import csv_table, kpi_card
+from dashboard.common.i18n import t
 from warehouse.recsys_queries import EVAL_METRICS
+
+if TYPE_CHECKING:   # types only: a view never loads data
+    from dashboard.recommend.data import RecommendationList
 
 PAGE = "recommend"
 METHODS = ("popularity", "user_knn", "item_knn", "content", "hybrid")

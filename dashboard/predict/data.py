@@ -1,4 +1,4 @@
-"""Model cache of the app: the production models, loaded once per version, checked against their sha256.
+"""The Predict tab's data: its only warehouse reads, and the app's model cache: the production models, loaded once per version, checked against their sha256.
 
 `production()` answers from memory until the warehouse file changes (a publish is an atomic rename,
 so the file's inode and mtime change): then it re-reads the two production registry rows. Loaded
@@ -149,3 +149,21 @@ def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | No
         pass_mark=float(models.serving.risk.pass_mark), algorithm=name, model_version=models.version,
         risk_model_version=models.risk_version,
         explanation=models.serving.explain(columns, name) if explain else None)
+
+
+def model_page_tables(db_path: str | Path, version: str) -> tuple[pd.DataFrame, list[str]]:
+    """The tuning trials of a model version and the school ids (for the intervention filter)."""
+    with read_only(db_path) as con:
+        return mq.get_tuning_trials_df(con, version), mq.get_school_ids(con)
+
+
+def student_record(db_path: str | Path, student_id: str) -> dict[str, Any] | None:
+    """One student's features and scores, or None if the id is unknown."""
+    with read_only(db_path) as con:
+        return mq.get_student_record(con, student_id)
+
+
+def interventions(db_path: str | Path, levels: tuple[str, ...], school_id: str | None) -> pd.DataFrame:
+    """Students at the given risk levels (and school), highest probability first, at most 2,000."""
+    with read_only(db_path) as con:
+        return mq.get_intervention_df(con, risk_levels=levels, school_id=school_id, limit=2000)

@@ -1,7 +1,7 @@
 """Predict tab: one student's predicted math score, risk level and SHAP waterfall; A/B advice with click
 logging; model quality, risk metrics, model card, tuning trials and the intervention list.
 
-Callbacks are thin: inputs -> dashboard.model_store / warehouse.model_queries -> predict_view.
+Callbacks are thin: inputs -> dashboard.predict.data / warehouse.model_queries -> predict_view.
 Every prediction logs one 'prediction' event (payload.inputs, read by the drift monitor) and ONE
 'impression' of the advice variant; each advice button logs a 'click' with its action.
 """
@@ -16,15 +16,15 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from analytics.advice import assign_variant
 from analytics.models.risk import RISK_LEVELS
 from analytics.models.schema import CATEGORICAL_FEATURES, FEATURES, SPEC_BY_NAME, validate_student_record
-from dashboard import predict_view as view
-from dashboard.context import log_event, request_lang, session_id, settings
-from dashboard.i18n import t
-from dashboard.model_store import NoProductionModel, predict_one, production
-from dashboard.overview import overview_layout, register_overview_callbacks
-from dashboard.strings.predict import ADVICE_EXPERIMENT, ADVICE_VARIANTS, advice_key
-from warehouse.connection import WarehouseMissing, read_only
+from dashboard.predict import view
+from dashboard.common.context import log_event, request_lang, session_id, settings
+from dashboard.common.i18n import t
+from dashboard.predict.data import (NoProductionModel, interventions, model_page_tables, predict_one, production,
+                                    student_record)
+from dashboard.overview.page import overview_layout, register_overview_callbacks
+from dashboard.predict.strings import ADVICE_EXPERIMENT, ADVICE_VARIANTS, advice_key
+from warehouse.connection import WarehouseMissing
 from warehouse.model_artifacts import ArtifactError
-from warehouse.model_queries import get_intervention_df, get_school_ids, get_student_record, get_tuning_trials_df
 
 PAGE = "predict"
 dash.register_page(__name__, path="/predict", order=0, name="Predict", title="EduLoop · Predict")
@@ -98,9 +98,7 @@ def _result_row(lang: str, pass_mark: float) -> html.Div:
 
 def _model_sections(lang: str, models) -> list:
     feature_options = [{"label": t(f"predict.feature.{f}", lang), "value": f} for f in FEATURES]
-    with read_only(settings().db_path) as con:
-        trials = get_tuning_trials_df(con, models.version)
-        schools = get_school_ids(con)
+    trials, schools = model_page_tables(settings().db_path, models.version)
     level_options = [{"label": t(f"predict.risk.{level}", lang), "value": level} for level in RISK_LEVELS]
     return [
         view.section(t("predict.models.title", lang), html.Div(id=_id("quality")), dbc.Row([
@@ -156,36 +154,43 @@ def _problem_text(error: dict, lang: str) -> str:
     return t("predict.invalid", lang, field=field, problem=t(f"predict.problem.{error['code']}", lang))
 
 
+RESULT_OUTPUTS = {"score": Output(_id("score"), "children"), "risk": Output(_id("risk"), "children"),
+                  "waterfall": Output(_id("waterfall"), "figure"),
+                  "waterfall_hidden": Output(_id("waterfall-wrap"), "hidden"),
+                  "advice_hidden": Output(_id("advice"), "hidden"),
+                  "advice_text": Output(_id("advice-text"), "children"),
+                  "advice_status": Output(_id("advice-status"), "children"), "last": Output(_id("last"), "data")}
+
+
+def _unchanged_result(error: str) -> dict:
+    return {**{name: no_update for name in RESULT_OUTPUTS}, "error": error,
+            "features": {name: no_update for name in FEATURES}}
+
+
 @callback(
-    Output(_id("score"), "children"), Output(_id("risk"), "children"), Output(_id("waterfall"), "figure"),
-    Output(_id("waterfall-wrap"), "hidden"), Output(_id("advice"), "hidden"), Output(_id("advice-text"), "children"),
-    Output(_id("advice-status"), "children"), Output(_id("last"), "data"), Output(_id("error"), "children"),
-    *[Output(_id(f"in-{name}"), "value") for name in FEATURES],
-    Input(_id("go"), "n_clicks"), State(_id("student"), "value"),
-    *[State(_id(f"in-{name}"), "value") for name in FEATURES],
-    State(_id("algorithm"), "value"), State(_id("ui-lang"), "data"),
+    output={**RESULT_OUTPUTS, "error": Output(_id("error"), "children"),
+            "features": {name: Output(_id(f"in-{name}"), "value") for name in FEATURES}},
+    inputs={"clicks": Input(_id("go"), "n_clicks"), "student_id": State(_id("student"), "value"),
+            "features": {name: State(_id(f"in-{name}"), "value") for name in FEATURES},
+            "algorithm": State(_id("algorithm"), "value"), "lang": State(_id("ui-lang"), "data")},
     prevent_initial_call=True,
 )
-def run_prediction(_clicks, student_id, *rest):
+def run_prediction(clicks, student_id, features, algorithm, lang):
     """Predict (by student id or the form), explain, pick the advice variant, log prediction + impression."""
-    *values, algorithm, lang = rest
     cfg = settings()
-    unchanged = [no_update] * len(FEATURES)
-    failed = (no_update,) * 8
-    record, actual, student_id = dict(zip(FEATURES, values)), None, (student_id or "").strip()[:64] or None
+    record, actual, student_id = dict(features), None, (student_id or "").strip()[:64] or None
     if student_id:
-        with read_only(cfg.db_path) as con:
-            row = get_student_record(con, student_id)
+        row = student_record(cfg.db_path, student_id)
         if row is None:
-            return (*failed, t("predict.student_not_found", lang, student_id=student_id), *unchanged)
+            return _unchanged_result(t("predict.student_not_found", lang, student_id=student_id))
         record, actual = {name: row[name] for name in FEATURES}, int(row["math_score"])
     clean, errors = validate_student_record(record)
     if errors:
-        return (*failed, _problem_text(errors[0], lang), *unchanged)
+        return _unchanged_result(_problem_text(errors[0], lang))
     try:
         prediction = predict_one(cfg.db_path, clean, algorithm, explain=True)
     except (NoProductionModel, ArtifactError):
-        return (*failed, t("predict.no_model", lang), *unchanged)
+        return _unchanged_result(t("predict.no_model", lang))
     variant = assign_variant(session_id() or "anonymous", ADVICE_EXPERIMENT, ADVICE_VARIANTS)
     message = advice_key(prediction.risk_level, variant, 0)
     common = {"page": PAGE, "student_id": student_id, "model_version": prediction.model_version,
@@ -196,10 +201,11 @@ def run_prediction(_clicks, student_id, *rest):
               payload={"experiment": ADVICE_EXPERIMENT, "message": message, "risk_level": prediction.risk_level})
     last = {**common, "variant": variant, "risk_level": prediction.risk_level, "message_index": 0,
             "prediction_id": uuid.uuid4().hex}
-    filled = [row[name] if student_id else no_update for name in FEATURES]
-    return (view.score_card(prediction, lang, actual), view.risk_card(prediction, lang, cfg.pass_mark),
-            view.waterfall_figure(prediction, lang), False, False,
-            view.advice_text(prediction.risk_level, variant, 0, lang), "", last, "", *filled)
+    return {"score": view.score_card(prediction, lang, actual), "risk": view.risk_card(prediction, lang, cfg.pass_mark),
+            "waterfall": view.waterfall_figure(prediction, lang), "waterfall_hidden": False, "advice_hidden": False,
+            "advice_text": view.advice_text(prediction.risk_level, variant, 0, lang), "advice_status": "",
+            "last": last, "error": "",
+            "features": {name: row[name] if student_id else no_update for name in FEATURES}}
 
 
 @callback(
@@ -249,7 +255,5 @@ def update_model_views(algorithm, feature, lang):
 def update_interventions(levels, school, lang):
     """The students at the chosen risk levels (and school), highest probability first."""
     levels = tuple(level for level in (levels or []) if level in RISK_LEVELS) or ("high",)
-    with read_only(settings().db_path) as con:
-        frame = get_intervention_df(con, risk_levels=levels, school_id=school if isinstance(school, str) else None,
-                                    limit=2000)
+    frame = interventions(settings().db_path, levels, school if isinstance(school, str) else None)
     return view.interventions_table(frame, lang)

@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlencode
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from dashboard.context import request_lang
-from dashboard.i18n import t
+from dashboard.common.context import request_lang
+from dashboard.common.i18n import t
 
 TABS = ("predict", "ebpm", "recommend", "operations")
 

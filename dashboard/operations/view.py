@@ -1,57 +1,55 @@
-"""Render each Operations section: data (operations_data) -> figures and components, translated.
-
-The page's callbacks are one call into these functions; the bench times them directly. Two caches
-keep live refresh cheap for many viewers: CACHE reuses a section while the data state it read is
-unchanged (dashboard/live_cache.py), and DRAWN reuses the figures and tables of a section whose
-freshly loaded data equal what was drawn before (a click changes the A/B panel, not the usage charts).
-"""
+"""Pure builders of each Operations section: loaded data -> figures and components, translated."""
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import pickle
+from collections.abc import Mapping
 from datetime import date
 
 import dash_bootstrap_components as dbc
 import pandas as pd
+import plotly.graph_objects as go
 from dash import html
 
 from analytics.ops_figures import (make_ctr_by_variant_figure, make_ctr_over_time_figure, make_model_metrics_figure,
                                    make_page_views_figure, make_psi_figure)
-from dashboard.components import csv_table, kpi_card
-from dashboard.figures_operations import make_daily_counts_figure, make_performance_figure
-from dashboard.i18n import labels, t
-from dashboard.live_cache import LiveCache
-from dashboard.operations_data import (data_state, load_ab, load_alerts, load_errors, load_health, load_usage,
-                                       utc_now)
+from dashboard.common.components import csv_table, kpi_card
+from dashboard.common.i18n import labels, t
 from warehouse.settings import Settings
 
 PAGE = "operations"
 UIREVISION = "operations"   # keep zoom and legend choices across live refreshes
-CACHE = LiveCache(max_age_s=1.0, refresh_every_s=0.5)
-DRAWN = LiveCache(max_age_s=0, maxsize=64)
 
 
-def _section(cfg: Settings, key: tuple, load, draw, *, per_minute: bool = False, exact: bool = False,
-             reads_events: bool = True):
-    """load() -> data -> draw(data), through both caches; time-windowed sections also depend on the minute."""
-    def state():
-        minute = utc_now().strftime("%Y%m%d%H%M") if per_minute else None
-        return minute, data_state(cfg, events=reads_events)
-
-    def compute():
-        data = load()
-        digest = hashlib.blake2b(pickle.dumps(data, protocol=5), digest_size=16).hexdigest()
-        return DRAWN.get((*key, digest), lambda: None, lambda: draw(data))
-
-    return CACHE.get((str(cfg.db_path), str(cfg.events_dir), *key), state, compute, exact=exact)
+def _empty_note(fig: go.Figure, text: str) -> go.Figure:
+    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig
 
 
-def clear_caches() -> None:
-    """Forget every cached section (benchmarks time the full path with it)."""
-    CACHE.clear()
-    DRAWN.clear()
+def make_daily_counts_figure(daily: pd.DataFrame, labels: Mapping[str, str], *, value: str = "events") -> go.Figure:
+    """One bar per UTC day of daily[date, <value>]; labels: title, x, y, no_data."""
+    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
+                            "template": "plotly_white"})
+    if daily.empty:
+        return _empty_note(fig, labels["no_data"])
+    fig.add_trace(go.Bar(x=daily["date"], y=daily[value], hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>"))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def make_performance_figure(perf: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
+    """RMSE per period, one line per model version, from perf[model_version, period_start, rmse, n]."""
+    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
+                            "template": "plotly_white"})
+    if perf.empty:
+        return _empty_note(fig, labels["no_data"])
+    for version, rows in perf.groupby(perf["model_version"].fillna("?"), sort=True):
+        fig.add_trace(go.Scatter(x=rows["period_start"], y=rows["rmse"], mode="lines+markers", name=str(version),
+                                 customdata=rows["n"],
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n=%{customdata:,})<extra>"
+                                               + str(version) + "</extra>"))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -76,14 +74,7 @@ def _live(fig):
 
 
 # ---- A/B ------------------------------------------------------------------------------------
-def render_ab(cfg: Settings, lang: str, mde_pct: float, power: float, cumulative: bool):
-    """KPIs, CTR-by-variant figure, CTR-over-time figure, checks (SRM, sample size, peeking), table."""
-    return _section(cfg, ("ab", lang, mde_pct, power, cumulative),
-                    lambda: load_ab(cfg, mde=mde_pct / 100, power=power),
-                    lambda data: _draw_ab(data, lang, mde_pct, power, cumulative))
-
-
-def _draw_ab(data, lang: str, mde_pct: float, power: float, cumulative: bool):
+def draw_ab(data, lang: str, mde_pct: float, power: float, cumulative: bool):
     text = _labels(lang)
     counts = data.counts
     kpis = [dbc.Col(kpi_card(t("operations.ab.kpi.impressions", lang), f"{int(counts['impressions'].sum()):,}",
@@ -148,13 +139,7 @@ def _trend(now: int, before: int, days: int, lang: str) -> str:
     return t("operations.usage.trend", lang, change=f"{100 * (now - before) / before:+.1f} %", days=days)
 
 
-def render_usage(cfg: Settings, lang: str, start: date | None, end: date | None, *, days: int = 30):
-    """KPIs with trends, page views and predictions figures, recommendation click-through, the range used."""
-    return _section(cfg, ("usage", lang, start, end, days), lambda: load_usage(cfg, start, end, days=days),
-                    lambda data: _draw_usage(data, lang))
-
-
-def _draw_usage(data, lang: str):
+def draw_usage(data, lang: str):
     text = _labels(lang)
     days = (data.end - data.start).days + 1
     kpis = dbc.Row([dbc.Col(kpi_card(t(f"operations.usage.kpi.{key}", lang), f"{data.totals[key]:,}",
@@ -183,13 +168,7 @@ def _draw_usage(data, lang: str):
 
 
 # ---- errors ---------------------------------------------------------------------------------
-def render_errors(cfg: Settings, lang: str):
-    """Error count of the last 24 h, messages grouped, and the newest error events (tables)."""
-    return _section(cfg, ("errors", lang), lambda: load_errors(cfg), lambda data: _draw_errors(data, lang),
-                    per_minute=True)
-
-
-def _draw_errors(data, lang: str):
+def draw_errors(data, lang: str):
     messages = data.messages.assign(last_seen=data.messages["last_seen"].map(_fmt_ts))
     latest = data.latest.assign(ts=data.latest["ts"].map(_fmt_ts))
     return html.Div([
@@ -203,13 +182,7 @@ def _draw_errors(data, lang: str):
 
 
 # ---- model and data health ------------------------------------------------------------------
-def render_health(cfg: Settings, lang: str, *, exact: bool = False):
-    """Meta line, model block (production, versions, metrics, performance), drift block (PSI + table)."""
-    return _section(cfg, ("health", lang), lambda: load_health(cfg), lambda data: _draw_health(data, lang),
-                    exact=exact, reads_events=False)
-
-
-def _draw_health(data, lang: str):
+def draw_health(data, lang: str):
     text = _labels(lang)
     unknown = t("operations.unknown", lang)
     meta = t("operations.meta", lang, **{k: v or unknown for k, v in data.meta.items()})
@@ -271,17 +244,11 @@ def alert_message(row, lang: str) -> str:
         return f"{row['rule']}: {row['subject']}"
 
 
-def render_alerts(cfg: Settings, lang: str, admin: bool, *, exact: bool = False):
-    """The banner: recorded open alerts (with Acknowledge for admins) and live ones not yet recorded."""
-    return _section(cfg, ("alerts", lang, admin), lambda: load_alerts(cfg),
-                    lambda data: _draw_alerts(data, lang, admin), per_minute=True, exact=exact)
-
-
 def _severity(row, lang: str) -> html.Strong:
     return html.Strong(t(f"operations.alerts.severity.{row['severity']}", lang) + ":", className="me-2")
 
 
-def _draw_alerts(data, lang: str, admin: bool):
+def draw_alerts(data, lang: str, admin: bool):
     items = []
     for row in data.recorded.to_dict("records"):
         button = dbc.Button(t("operations.alerts.ack", lang), id={"type": f"{PAGE}-ack", "alert": row["alert_id"]},

@@ -60,7 +60,7 @@ def log_event(event: str, **fields) -> dict | None:
 
 def request_lang(query_lang: str | None = None) -> str:
     """Language from ?lang=, else the browser's Accept-Language."""
-    from dashboard.i18n import LANGUAGES, negotiate
+    from dashboard.common.i18n import LANGUAGES, negotiate
 
     if query_lang in LANGUAGES:
         return query_lang

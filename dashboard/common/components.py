@@ -5,7 +5,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, Input, Output, State, callback, dash_table, dcc, html
 
-from dashboard.i18n import t
+from dashboard.common.i18n import t
 
 
 def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15,

@@ -17,8 +17,8 @@ from analytics.causal import (
 )
 from analytics.causal.design import LEVEL_SEPARATOR
 from analytics.causal.messages import TERMS, describe
-from dashboard.components import csv_table, kpi_card
-from dashboard.i18n import TABLE, labels, t
+from dashboard.common.components import csv_table, kpi_card
+from dashboard.common.i18n import TABLE, labels, t
 
 PAGE = "ebpm"
 STATUS_COLOURS = {"ok": "success", "warn": "warning", "info": "secondary"}

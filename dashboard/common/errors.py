@@ -6,8 +6,8 @@ import logging
 import dash
 from dash import ctx
 
-from dashboard.context import log_event, request_lang
-from dashboard.i18n import t
+from dashboard.common.context import log_event, request_lang
+from dashboard.common.i18n import t
 from warehouse.connection import WarehouseMissing
 
 log = logging.getLogger("eduloop.dashboard")

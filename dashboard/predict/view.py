@@ -1,9 +1,11 @@
 """Render the Predict tab's blocks: prediction result, model quality, risk metrics, model card, lists.
 
-Data comes from the model cache (dashboard.model_store) and named queries (warehouse.model_queries);
+Data comes from the model cache (dashboard.predict.data) and named queries (warehouse.model_queries);
 figures from analytics.models.figures with translated labels. The page's callbacks call these.
 """
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import json
 import math
@@ -17,10 +19,12 @@ from analytics.models.evaluation import cv_metric_cards
 from analytics.models.figures import (make_confusion_matrix_figure, make_dependence_figure, make_importance_figure,
                                       make_pr_figure, make_predicted_vs_actual_figure, make_residuals_figure,
                                       make_roc_figure, make_shap_waterfall_figure)
-from dashboard.components import csv_table, kpi_card
-from dashboard.i18n import labels, t
-from dashboard.model_store import LoadedModels, Prediction
-from dashboard.strings.predict import advice_key
+from dashboard.common.components import csv_table, kpi_card
+from dashboard.common.i18n import labels, t
+from dashboard.predict.strings import advice_key
+
+if TYPE_CHECKING:   # types only: a view never loads data
+    from dashboard.predict.data import LoadedModels, Prediction
 
 PAGE = "predict"
 RISK_COLORS = {"low": "success", "medium": "warning", "high": "danger"}

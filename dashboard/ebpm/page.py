@@ -1,7 +1,7 @@
 """EBPM tab: does the test-prep course (or an uploaded treatment) work, and for whom?
 
-Callbacks are thin: inputs -> data (dashboard.ebpm_data: warehouse query or the upload kept in
-the browser) -> analytics.causal -> panels (dashboard.ebpm_view). The estimates callback hands a
+Callbacks are thin: inputs -> data (dashboard.ebpm.data: warehouse query or the upload kept in
+the browser) -> analytics.causal -> panels (dashboard.ebpm.view). The estimates callback hands a
 validated spec to the sensitivity and forest callbacks through the `ebpm-spec` store.
 """
 from __future__ import annotations
@@ -18,14 +18,14 @@ from analytics.causal import EffectInputError, e_values, estimate_subgroup_effec
 from analytics.causal.effect_io import EffectOptions, column_kinds, effect_options, read_effect_csv
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
-from dashboard import ebpm_view as view
-from dashboard.context import log_event, request_lang, settings
-from dashboard.ebpm_data import (
+from dashboard.ebpm import view
+from dashboard.common.context import log_event, request_lang, settings
+from dashboard.ebpm.data import (
     EffectSpec, effect_result, encode_upload, input_errors, load_frame, planted_effect, sensitivity,
     warehouse_source,
 )
-from dashboard.i18n import t
-from dashboard.overview import overview_layout, register_overview_callbacks
+from dashboard.common.i18n import t
+from dashboard.overview.page import overview_layout, register_overview_callbacks
 from warehouse.effect_queries import (
     DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,
 )

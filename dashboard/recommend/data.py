@@ -1,4 +1,4 @@
-"""The app's recommender: the production group models, loaded once per version and checked against their sha256.
+"""The Recommend tab's data: its only warehouse reads, and the app's recommender: the production group models, loaded once per version and checked against their sha256.
 
 One code path for the Recommend tab and the API. A student's list is user-kNN's (with the
 neighbours who had each material), the hybrid's for cold start (fewer than `cold_start_history`
@@ -21,7 +21,8 @@ import pandas as pd
 
 from analytics.recsys import Hybrid, UserKNN
 from analytics.recsys.filters import learning_filter
-from dashboard import model_store
+from dashboard.predict import data as model_store
+from warehouse import model_queries as mq
 from warehouse import recsys_queries as rq
 from warehouse.connection import read_only
 from warehouse.model_artifacts import load_artifact
@@ -206,3 +207,36 @@ def stored_or_computed(db_path: str | Path, student_id: str, n: int) -> Recommen
         return RecommendationList(items, pd.DataFrame(), method, rec.k_neighbours, n, rec.version, "stored",
                                   student_id)
     return recommend_student(db_path, student_id, n)
+
+
+def page_state(db_path: str | Path) -> tuple[list[str], dict[str, Any] | None]:
+    """School ids (for the filter) and the production recommender's registry row (None if none)."""
+    with read_only(db_path) as con:
+        return mq.get_school_ids(con), rq.get_production_recsys_row(con)
+
+
+def eval_frame(db_path: str | Path, version: str) -> pd.DataFrame:
+    """The stored offline evaluation (metric by method and K) of one recommender version."""
+    with read_only(db_path) as con:
+        return rq.get_recsys_eval_df(con, version)
+
+
+def matching_students(db_path: str | Path, filters: dict, prefix: str, limit: int) -> tuple[list[str], int]:
+    """Up to `limit` student ids starting with `prefix` under the filters, and how many match in all."""
+    with read_only(db_path) as con:
+        return rq.find_student_ids(con, filters, prefix, limit)
+
+
+def student_profile(db_path: str | Path, student_id: str) -> tuple[dict[str, Any] | None, pd.DataFrame | None]:
+    """A student's profile and history (both None for an unknown id)."""
+    with read_only(db_path) as con:
+        profile = rq.get_student_profile(con, student_id)
+        return profile, rq.get_student_history_df(con, student_id) if profile else None
+
+
+def neighbour_completions(db_path: str | Path, result: RecommendationList) -> dict[str, set[str]]:
+    """{material_id: neighbours who completed it} for the materials of a shown list."""
+    with read_only(db_path) as con:
+        done = rq.get_completions_df(con, result.neighbours["student_id"].tolist(),
+                                     result.items["material_id"].tolist())
+    return done[done["completed"]].groupby("material_id")["student_id"].agg(set).to_dict()

@@ -14,11 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard.context import event_writer, session_id, settings
+from dashboard.common.context import event_writer, session_id, settings
 from warehouse.connection import read_only
 from warehouse.ops_queries import get_alert_state, open_live_events
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MONITOR_TIMEOUT_S = 300
 ALERT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 log = logging.getLogger("eduloop.admin")

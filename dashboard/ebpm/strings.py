@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analytics.causal.messages import MESSAGES, TERMS
 
-# Figure text: keys match analytics.causal.DEFAULT_LABELS (read with dashboard.i18n.labels("ebpm.fig.")).
+# Figure text: keys match analytics.causal.DEFAULT_LABELS (read with dashboard.common.i18n.labels("ebpm.fig.")).
 FIGURE_LABELS = {
     "overlap_title": {"en": "Propensity score overlap", "ja": "傾向スコアの重なり"},
     "overlap_x": {"en": "Propensity score (probability, 0–1)", "ja": "傾向スコア（確率, 0–1）"},

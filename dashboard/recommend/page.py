@@ -1,7 +1,7 @@
 """Recommend tab: pick a student (search by id or filters), see their profile, history and top-N with reasons;
 sliders for K (neighbours) and N; the offline evaluation table and metric-vs-K chart of every method.
 
-Callbacks are thin: inputs -> warehouse.recsys_queries / dashboard.recsys_store -> recommend_view.
+Callbacks are thin: inputs -> dashboard.recommend.data (warehouse reads, recommender) -> view.
 Showing a list logs one 'recommendation' event (items, k, method); clicking a material logs a 'click'
 (material_id, rank), so the list's click-through shows in Operations.
 """
@@ -12,14 +12,12 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analytics.student_schema import CATEGORIES
-from dashboard import recommend_view as view
-from dashboard import recsys_store
-from dashboard.context import log_event, request_lang, settings
-from dashboard.i18n import t
-from dashboard.overview import overview_layout, register_overview_callbacks
-from warehouse import recsys_queries as rq
-from warehouse.connection import WarehouseMissing, read_only
-from warehouse.model_queries import get_school_ids
+from dashboard.recommend import view
+from dashboard.recommend import data as recsys_store
+from dashboard.common.context import log_event, request_lang, settings
+from dashboard.common.i18n import t
+from dashboard.overview.page import overview_layout, register_overview_callbacks
+from warehouse.connection import WarehouseMissing
 from warehouse.recsys_queries import EVAL_METRICS
 
 PAGE = "recommend"
@@ -80,8 +78,7 @@ def _picker(lang: str, query: dict, schools: list[str], k: int, n: int) -> dbc.C
 def _evaluation(lang: str, row: dict | None) -> html.Div:
     if row is None:
         return html.Div()
-    with read_only(settings().db_path) as con:
-        frame = rq.get_recsys_eval_df(con, row["version"])
+    frame = recsys_store.eval_frame(settings().db_path, row["version"])
     if frame.empty:
         body = [html.P(t("recommend.eval.none", lang), className="text-muted")]
     else:
@@ -106,8 +103,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
     log_event("page_view", page=PAGE, payload={"lang": lang})
     notice, schools, row, k_default = None, [], None, 50
     try:
-        with read_only(settings().db_path) as con:
-            schools, row = get_school_ids(con), rq.get_production_recsys_row(con)
+        schools, row = recsys_store.page_state(settings().db_path)
         if row is None:
             notice = t("recommend.no_model", lang)
         else:
@@ -148,8 +144,7 @@ def update_student_options(search, *rest):
     *values, current, lang = rest
     filters = {name: value if isinstance(value, str) else None for name, value in zip(FILTERS, values)}
     prefix = (search or "").strip().upper()[:64]
-    with read_only(settings().db_path) as con:
-        ids, total = rq.find_student_ids(con, filters, prefix, MAX_LISTED)
+    ids, total = recsys_store.matching_students(settings().db_path, filters, prefix, MAX_LISTED)
     value = prefix if prefix in ids else no_update
     chosen = prefix if prefix in ids else current
     options = ids if not chosen or chosen in ids else [chosen, *ids]
@@ -168,9 +163,7 @@ def show_recommendations(student_id, k, n, learning, lang):
         return None, t("recommend.choose_hint", lang), None, None, None, ""
     k, n = _bounded(k, *K_RANGE, 50), _bounded(n, *N_RANGE, 10)
     db = settings().db_path
-    with read_only(db) as con:
-        profile = rq.get_student_profile(con, student_id)
-        history = rq.get_student_history_df(con, student_id) if profile else None
+    profile, history = recsys_store.student_profile(db, student_id)
     if profile is None:
         return None, t("recommend.student_not_found", lang, student_id=student_id[:64]), None, None, None, ""
     try:
@@ -179,10 +172,7 @@ def show_recommendations(student_id, k, n, learning, lang):
         return view.profile_block(profile, lang), t("recommend.no_model", lang), None, None, None, ""
     allowed = recsys_store.allowed_for(rec, profile) if learning else None
     result = recsys_store.recommend_student(db, student_id, n, k, allowed)
-    neighbours = result.neighbours["student_id"].tolist()
-    with read_only(db) as con:
-        done = rq.get_completions_df(con, neighbours, result.items["material_id"].tolist())
-    completed = done[done["completed"]].groupby("material_id")["student_id"].agg(set).to_dict()
+    completed = recsys_store.neighbour_completions(db, result)
     items = result.items["material_id"].tolist()
     log_event("recommendation", page=PAGE, student_id=student_id, model_version=result.model_version,
               payload={"items": items, "k": k, "method": result.method, "n": n, "learning_filter": bool(learning)})
@@ -219,8 +209,7 @@ def recommendation_click(_clicks, last, lang):
 def update_eval_chart(metric, version, lang):
     """The stored metric-vs-K curves of every method for another metric."""
     metric = metric if metric in EVAL_METRICS else "ndcg"
-    with read_only(settings().db_path) as con:
-        frame = rq.get_recsys_eval_df(con, version)
+    frame = recsys_store.eval_frame(settings().db_path, version)
     return view.eval_figure(frame, metric, lang)
 
 

@@ -1,1 +1,0 @@
-"""Per-tab string tables merged by dashboard.i18n."""
