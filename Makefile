@@ -6,7 +6,7 @@ SCALE ?= 1000
 PORT ?= 8050
 WORKERS ?= 2
 
-.PHONY: run setup build serve test test-fast bench clean
+.PHONY: run setup build serve test test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,15 @@ run: build serve
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not browser" -p no:warnings
 	$(BIN)/python -m pytest -q --headless -m browser -p no:warnings
+
+## Lint (ruff, configured in pyproject.toml); CI runs it before the tests
+lint: setup
+	$(BIN)/ruff check .
+
+## Apply the house format (ruff format, pyproject.toml) and the import order
+format: setup
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not browser and not slow"

@@ -29,6 +29,7 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from importlib import import_module
 from pathlib import Path
 
 import requests
@@ -91,7 +92,7 @@ def write_pending(events_dir: Path, n: int, seed: int = 1) -> Path:
     path = folder / f"bench-pending-{os.getpid()}.jsonl"
     kinds = [("impression", "predict"), ("click", "predict"), ("page_view", "operations"), ("error", "predict")]
     with open(path, "w", encoding="utf-8") as fh:
-        for i in range(n):
+        for _ in range(n):
             event, page = rng.choices(kinds, weights=(50, 5, 40, 5))[0]
             raw = {"event": event, "page": page, "session_id": f"bench-{rng.randrange(n // 3 + 1)}",
                    "ts": (now - timedelta(seconds=rng.randrange(3600))).isoformat(), "event_id": str(uuid.uuid4())}
@@ -106,7 +107,7 @@ def write_pending(events_dir: Path, n: int, seed: int = 1) -> Path:
 def stats(samples: list[float]) -> dict:
     """p50 / p95 / max in ms."""
     ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]  # noqa: E731
+    pick = lambda q: ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
     return {"p50": round(statistics.median(ordered), 1), "p95": round(pick(0.95), 1), "max": round(ordered[-1], 1),
             "n": len(ordered)}
 
@@ -114,8 +115,9 @@ def stats(samples: list[float]) -> dict:
 def time_in_process(folder: Path, repeats: int) -> tuple[dict, dict]:
     """Each callback body called directly in this process: uncached (full cost) and cached."""
     os.environ.update(env_for(folder))
-    from dashboard.app import app  # noqa: F401  (loads every page and string table, as in the server)
-    from dashboard.operations import data as operations_data, page
+    import_module("dashboard.app")   # loads every page and string table, as in the server
+    from dashboard.operations import data as operations_data
+    from dashboard.operations import page
     from warehouse.settings import get_settings
 
     cfg = get_settings()
@@ -184,7 +186,7 @@ def callback_bodies(base: str) -> dict[str, dict]:
         dep = next(d for d in deps if marker in d["output"])
         outputs = [dict(zip(("id", "property"), part.rsplit(".", 1)))
                    for part in dep["output"].strip(".").split("...")]
-        value = lambda item: {**item, "value": INPUT_VALUES.get(f"{item['id']}.{item['property']}")}  # noqa: E731
+        value = lambda item: {**item, "value": INPUT_VALUES.get(f"{item['id']}.{item['property']}")}
         bodies[name] = {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
                         "inputs": [value(i) for i in dep["inputs"]], "state": [value(s) for s in dep["state"]],
                         "changedPropIds": ["operations-interval.n_intervals"]}

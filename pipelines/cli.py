@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Callable
 
@@ -108,7 +109,7 @@ BUILTIN = {
 
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered command."""
-    from pipelines import commands  # noqa: F401  (registers the model, recsys, effect and monitor commands)
+    import_module("pipelines.commands")   # registers the model, recsys, effect and monitor commands
 
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="EduLoop pipelines")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

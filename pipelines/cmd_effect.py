@@ -73,7 +73,11 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, list[str], 
     from analytics.causal.effect_io import input_error, read_effect_csv
     from warehouse.connection import WarehouseMissing, read_only
     from warehouse.effect_queries import (
-        DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, TREATMENT, get_effect_students_df, get_planted_effect,
+        DEFAULT_OUTCOME,
+        PRE_TREATMENT_COVARIATES,
+        TREATMENT,
+        get_effect_students_df,
+        get_planted_effect,
     )
     from warehouse.settings import get_settings
 

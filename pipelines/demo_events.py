@@ -121,7 +121,8 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
         COPY (
         WITH h AS (SELECT *, md5('{int(seed)}-' || rn) AS h FROM ev)
         SELECT h.day,
-               substr(h.h,1,8)||'-'||substr(h.h,9,4)||'-4'||substr(h.h,14,3)||'-a'||substr(h.h,18,3)||'-'||substr(h.h,21,12) AS event_id,
+               substr(h.h,1,8)||'-'||substr(h.h,9,4)||'-4'||substr(h.h,14,3)||'-a'||substr(h.h,18,3)||'-'
+                 ||substr(h.h,21,12) AS event_id,
                $names[h.kind + 1] AS event,
                strftime(make_timestamp(h.epoch_s * 1000000), '%Y-%m-%dT%H:%M:%SZ') AS ts,
                'demo-{int(seed)}-' || h.session AS session_id,
@@ -132,9 +133,11 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
                CASE WHEN h.kind = 1 THEN round(st.math_score + (hash(h.rn) % 7) - 3.0, 1) END AS predicted,
                CASE WHEN h.kind = 1 THEN json_object('inputs', json_object(
                         'gender', $genders[st.gender_code + 1],
-                        'lunch', $lunch[(CASE WHEN $drift AND h.day >= 23 AND hash(h.rn) % 3 = 0 THEN 1 ELSE st.lunch_code END) + 1],
+                        'lunch', $lunch[(CASE WHEN $drift AND h.day >= 23 AND hash(h.rn) % 3 = 0
+                                        THEN 1 ELSE st.lunch_code END) + 1],
                         'test_prep', $prep[st.prep_code + 1],
-                        'reading_score', CASE WHEN $drift AND h.day >= 23 THEN st.drift_reading ELSE st.reading_score END,
+                        'reading_score', CASE WHEN $drift AND h.day >= 23 THEN st.drift_reading
+                                          ELSE st.reading_score END,
                         'writing_score', st.writing_score))
                     WHEN h.kind = 5 THEN json_object('message', $messages[h.message + 1])
                END AS payload

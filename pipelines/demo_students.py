@@ -50,7 +50,7 @@ def generate_students(n: int, seed: int) -> pd.DataFrame:
                + 5.2 * verbal + TRUE_EFFECT["reading_score"] * prep + 2.6 * rng.standard_normal(n))
     writing = (58.0 + 0.7 * base - 0.5 * standard + 9.0 * female + 11.0 * general
                + 5.4 * verbal + TRUE_EFFECT["writing_score"] * prep + 2.6 * rng.standard_normal(n))
-    clip = lambda x: np.clip(np.rint(x), 0, 100).astype(np.int16)  # noqa: E731
+    clip = lambda x: np.clip(np.rint(x), 0, 100).astype(np.int16)
     return pd.DataFrame({
         "gender_code": (~female).astype(np.int8),   # 0 female, 1 male (GENDERS order)
         "race_code": race.astype(np.int8),

@@ -18,10 +18,19 @@ import pandas as pd
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.drift import drift_report, rmse_by_period
 from warehouse.ops_marts import apply_alert_acks, event_aggregates_current, refresh_event_aggregates
-from warehouse.ops_queries import (DRIFT_CATEGORICAL, DRIFT_FEATURES, alert_incident, filter_new_alerts,
-                                   get_ab_daily_df, get_errors_hourly_df, get_prediction_outcomes_df,
-                                   get_recent_prediction_inputs_df, get_reference_features_df,
-                                   get_retrain_runs_df, open_live_events)
+from warehouse.ops_queries import (
+    DRIFT_CATEGORICAL,
+    DRIFT_FEATURES,
+    alert_incident,
+    filter_new_alerts,
+    get_ab_daily_df,
+    get_errors_hourly_df,
+    get_prediction_outcomes_df,
+    get_recent_prediction_inputs_df,
+    get_reference_features_df,
+    get_retrain_runs_df,
+    open_live_events,
+)
 from warehouse.publish import write_transaction
 from warehouse.queries import get_production_model
 from warehouse.settings import Settings, get_settings

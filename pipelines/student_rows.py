@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analytics.student_schema import (
-    CATEGORIES, NA_STRINGS, REQUIRED_COLUMNS, SCORE_MAX, SCORE_MIN, SCORES,
-    normalise_category, normalise_header,
+    CATEGORIES,
+    NA_STRINGS,
+    REQUIRED_COLUMNS,
+    SCORE_MAX,
+    SCORE_MIN,
+    SCORES,
+    normalise_category,
+    normalise_header,
 )
 from analytics.text_decoding import decode_text
 from pipelines.errors import PipelineError

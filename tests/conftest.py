@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import os
-import socket
-import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 # Every run gets its own data folder, so tests never touch data/ or each other's state. Set before
 # any project import, because the app reads these variables.
 # xdist workers inherit the controller's folder through EDULOOP_TEST_RUN_DIR.
@@ -37,21 +34,6 @@ def pytest_setup_options():
     return options
 
 
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run_env(data_dir: Path) -> dict[str, str]:
-    """Environment for a subprocess that uses its own data folder."""
-    env = dict(os.environ)
-    env.update(EDULOOP_DATA_DIR=str(data_dir), EDULOOP_DB=str(data_dir / "warehouse.duckdb"),
-               EDULOOP_EVENTS_DIR=str(data_dir / "events"), PYTHONPATH=str(ROOT))
-    return env
-
-
 @pytest.fixture(scope="session")
 def built_warehouse() -> Path:
     """The run's shared warehouse: 1,000 demo students with models, built once per worker."""
@@ -76,21 +58,3 @@ def fresh_dir(tmp_path: Path) -> Path:
     """An empty data folder for tests that need their own warehouse."""
     (tmp_path / "events").mkdir()
     return tmp_path
-
-
-PYTHON = sys.executable
-
-
-def live_query(sql: str, params=None, live: bool = False):
-    """Rows of a read-only query on the shared warehouse (plus not-yet-ingested events if live)."""
-    import duckdb
-
-    from warehouse.events import create_live_events_view
-
-    con = duckdb.connect(os.environ["EDULOOP_DB"], read_only=True)
-    try:
-        if live:
-            create_live_events_view(con, Path(os.environ["EDULOOP_EVENTS_DIR"]))
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()

@@ -32,7 +32,8 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
 def table_columns(con, schema: str, table: str) -> set[str]:
     """Column names of one table (empty when it does not exist)."""
     return {name for (name,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]).fetchall()}
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+        [schema, table]).fetchall()}
 
 
 def upgrade_event_file_ids(con) -> bool:

@@ -16,8 +16,15 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from analytics.causal import (
-    EffectInputError, EffectResult, assess_assumptions, e_values, estimate_effects, placebo_test,
-    random_common_cause_test, to_jsonable, validate_effect_input,
+    EffectInputError,
+    EffectResult,
+    assess_assumptions,
+    e_values,
+    estimate_effects,
+    placebo_test,
+    random_common_cause_test,
+    to_jsonable,
+    validate_effect_input,
 )
 from analytics.causal.design import is_categorical
 from analytics.causal.validation import MAX_CATEGORY_LEVELS

@@ -11,7 +11,13 @@ import pandas as pd
 from analytics.causal import diagnostics as diag
 from analytics.causal.design import build_design, treatment_indicator
 from analytics.causal.estimators import (
-    TABLE_COLUMNS, aipw, difference_in_means, ipw, ipw_weights, regression_adjustment, trim_mask,
+    TABLE_COLUMNS,
+    aipw,
+    difference_in_means,
+    ipw,
+    ipw_weights,
+    regression_adjustment,
+    trim_mask,
 )
 from analytics.causal.matching import psm_att
 from analytics.causal.propensity import fit_propensity

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 
 from analytics.causal.effects import (
-    ESS_SHARE_THRESHOLD, EXTREME_SCORE, SMD_THRESHOLD, SUPPORT_SHARE_THRESHOLD, EffectResult, estimate_effects,
-    has_extreme_weights, to_jsonable,
+    ESS_SHARE_THRESHOLD,
+    EXTREME_SCORE,
+    SMD_THRESHOLD,
+    SUPPORT_SHARE_THRESHOLD,
+    EffectResult,
+    estimate_effects,
+    has_extreme_weights,
+    to_jsonable,
 )
 
 # VanderWeele & Ding (2017): a standardized mean difference d maps to RR ~ exp(0.91 d).

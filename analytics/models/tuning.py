@@ -20,8 +20,8 @@ from joblib import Parallel, delayed
 from sklearn.model_selection import KFold, RepeatedKFold
 
 from .estimators import make_regressor
-from .features import ESTIMATOR_STEP, PREPROCESSOR_STEP
 from .evaluation import regression_metrics, summarize_folds
+from .features import ESTIMATOR_STEP, PREPROCESSOR_STEP
 
 TRIAL_COLUMNS = ("number", "value", "params")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
 from dashboard.api.openapi import document
+from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
 from dashboard.common.auth import require_admin
 from warehouse.connection import WarehouseMissing
 

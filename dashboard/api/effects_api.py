@@ -5,7 +5,13 @@ from flask import jsonify, request
 
 from analytics.causal import METHODS, EffectInputError
 from analytics.causal.effect_io import (
-    MAX_EFFECT_ROWS, MAX_PSM_K, ROW_KEYS, analyse_effect, effect_options, effect_payload, records_frame,
+    MAX_EFFECT_ROWS,
+    MAX_PSM_K,
+    ROW_KEYS,
+    analyse_effect,
+    effect_options,
+    effect_payload,
+    records_frame,
 )
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
@@ -16,7 +22,11 @@ from dashboard.common.context import settings
 from dashboard.ebpm.data import load_frame, planted_effect, warehouse_source
 from warehouse.connection import WarehouseMissing
 from warehouse.effect_queries import (
-    DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,
+    DEFAULT_OUTCOME,
+    PRE_TREATMENT_COVARIATES,
+    SUBGROUP_COLUMNS,
+    TREATMENT,
+    post_treatment_columns,
 )
 
 OPTION_FIELDS = ("psm_k", "caliper", "replace", "trim")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from dashboard.common.admin_actions import AdminActionError, run_pipeline
 from dashboard.api.errors import ApiError
+from dashboard.common.admin_actions import AdminActionError, run_pipeline
 from dashboard.common.context import log_event
 
 TIMEOUT_S = 600

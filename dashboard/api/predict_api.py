@@ -14,16 +14,15 @@ from flask import jsonify
 
 from analytics.models.estimators import REGRESSOR_NAMES
 from analytics.models.schema import FEATURE_SCHEMA, SPEC_BY_NAME, validate_student_record
-from dashboard.predict import data as model_store
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
 from dashboard.common.auth import require_admin
 from dashboard.common.context import event_writer, log_event, session_id, settings
+from dashboard.predict import data as model_store
 from warehouse.connection import read_only
-from warehouse.model_queries import (get_previous_production_run, get_production_rows, get_registry_df,
-                                     get_registry_row)
+from warehouse.model_queries import get_previous_production_run, get_production_rows, get_registry_df, get_registry_row
 from warehouse.settings import get_settings
 
 STUDENT_ID_MAX = 64

@@ -12,11 +12,11 @@ from typing import Any
 
 from flask import jsonify, request
 
-from dashboard.recommend import data as recsys_store
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.openapi import document
 from dashboard.common.context import log_event, settings
+from dashboard.recommend import data as recsys_store
 
 DEFAULT_N = 10
 MAX_N = recsys_store.MAX_N

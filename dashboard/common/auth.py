@@ -29,7 +29,7 @@ def auth_enabled() -> bool:
 
 
 def _same(given: str | None, expected: str) -> bool:
-    digest = lambda text: hashlib.sha256(text.encode("utf-8")).digest()  # noqa: E731
+    digest = lambda text: hashlib.sha256(text.encode("utf-8")).digest()
     return hmac.compare_digest(digest(given or ""), digest(expected))
 
 

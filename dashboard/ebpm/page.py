@@ -18,16 +18,26 @@ from analytics.causal import EffectInputError, e_values, estimate_subgroup_effec
 from analytics.causal.effect_io import EffectOptions, column_kinds, effect_options, read_effect_csv
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
-from dashboard.ebpm import view
 from dashboard.common.context import log_event, request_lang, settings
+from dashboard.common.i18n import t
+from dashboard.ebpm import view
 from dashboard.ebpm.data import (
-    EffectSpec, effect_result, encode_upload, input_errors, load_frame, planted_effect, sensitivity,
+    EffectSpec,
+    effect_result,
+    encode_upload,
+    input_errors,
+    load_frame,
+    planted_effect,
+    sensitivity,
     warehouse_source,
 )
-from dashboard.common.i18n import t
 from dashboard.overview.page import overview_layout, register_overview_callbacks
 from warehouse.effect_queries import (
-    DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, SUBGROUP_COLUMNS, TREATMENT, post_treatment_columns,
+    DEFAULT_OUTCOME,
+    PRE_TREATMENT_COVARIATES,
+    SUBGROUP_COLUMNS,
+    TREATMENT,
+    post_treatment_columns,
 )
 from warehouse.queries import SCORE_COLUMNS
 
@@ -66,7 +76,7 @@ def _upload_controls(source: str, treatment: str | None, outcome: str | None, co
     chosen = [c for c in covariates if c in usable] if covariates is not None else [c for c in usable
                                                                                    if c not in after]
     groups = [c for c in kinds["grouping"] if c not in (treatment, outcome)]
-    options = lambda names: [{"label": c, "value": c} for c in names]  # noqa: E731
+    options = lambda names: [{"label": c, "value": c} for c in names]
     return {"treatment": (options(kinds["binary"]), treatment), "outcome": (options(outcomes), outcome),
             "covariates": (options(usable), chosen),
             "forest": (options(groups), forest_by if forest_by in groups else next(iter(groups), None))}
@@ -92,7 +102,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
     controls = _warehouse_controls(lang, outcome, covariates)
     forest_by = query.get("by") if query.get("by") in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY
     limit_mb = settings().max_upload_bytes / 2**20
-    graph = lambda name: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False}))  # noqa: E731
+    graph = lambda name: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False}))
     filters = [_dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
                                                                     for v in CATEGORIES[c]], None,
                          placeholder=t("common.all", lang)) for c in SUBGROUP_COLUMNS]

@@ -12,7 +12,11 @@ import plotly.graph_objects as go
 from dash import html
 
 from analytics.causal import (
-    EffectResult, make_estimates_figure, make_forest_figure, make_love_plot_figure, make_overlap_figure,
+    EffectResult,
+    make_estimates_figure,
+    make_forest_figure,
+    make_love_plot_figure,
+    make_overlap_figure,
     primary_estimate,
 )
 from analytics.causal.design import LEVEL_SEPARATOR

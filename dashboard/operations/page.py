@@ -22,8 +22,8 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
 from dashboard.common.auth import auth_enabled, is_admin
-from dashboard.common.context import log_event, request_lang, settings
 from dashboard.common.cache import LiveCache
+from dashboard.common.context import log_event, request_lang, settings
 from dashboard.common.i18n import t
 from dashboard.operations import data, view
 from warehouse.settings import Settings
@@ -117,7 +117,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
     log_event("page_view", page=PAGE, payload={"lang": lang})
     if not is_admin():
         return _login_required(lang)
-    graph = lambda name: dcc.Graph(id=_id(name), config={"displaylogo": False})  # noqa: E731
+    graph = lambda name: dcc.Graph(id=_id(name), config={"displaylogo": False})
     ab = html.Div([
         dbc.Row([
             dbc.Col([dbc.Label(t("operations.ab.mde", lang), html_for=_id("mde")),

@@ -4,18 +4,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import date
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from analytics.ops_figures import (make_ctr_by_variant_figure, make_ctr_over_time_figure, make_model_metrics_figure,
-                                   make_page_views_figure, make_psi_figure)
+from analytics.ops_figures import (
+    make_ctr_by_variant_figure,
+    make_ctr_over_time_figure,
+    make_model_metrics_figure,
+    make_page_views_figure,
+    make_psi_figure,
+)
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
-from warehouse.settings import Settings
 
 PAGE = "operations"
 UIREVISION = "operations"   # keep zoom and legend choices across live refreshes
@@ -114,7 +117,7 @@ def draw_ab(data, lang: str, mde_pct: float, power: float, cumulative: bool):
 
 def _ab_checks(summary, lang: str, mde_pct: float, power: float) -> html.Div:
     srm = summary.srm
-    share = lambda shares: " / ".join(f"{k} {100 * v:.1f}%" for k, v in shares.items())  # noqa: E731
+    share = lambda shares: " / ".join(f"{k} {100 * v:.1f}%" for k, v in shares.items())
     if srm.mismatch:
         srm_msg = dbc.Alert(t("operations.ab.srm_bad", lang, observed=share(srm.observed_share),
                               planned=share(srm.planned_share), p=srm.p_value), color="danger", id=f"{PAGE}-srm")

@@ -1,8 +1,8 @@
 """Pure figure and component builders for the students overview."""
 from __future__ import annotations
 
-import pandas as pd
 import dash_bootstrap_components as dbc
+import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.common.components import kpi_card

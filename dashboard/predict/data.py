@@ -1,4 +1,6 @@
-"""The Predict tab's data: its only warehouse reads, and the app's model cache: the production models, loaded once per version, checked against their sha256.
+"""The Predict tab's data: its only warehouse reads, and the app's model cache.
+
+The production models are loaded once per version, checked against their sha256.
 
 `production()` answers from memory until the warehouse file changes (a publish is an atomic rename,
 so the file's inode and mtime change): then it re-reads the two production registry rows. Loaded

@@ -16,12 +16,18 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from analytics.advice import assign_variant
 from analytics.models.risk import RISK_LEVELS
 from analytics.models.schema import CATEGORICAL_FEATURES, FEATURES, SPEC_BY_NAME, validate_student_record
-from dashboard.predict import view
 from dashboard.common.context import log_event, request_lang, session_id, settings
 from dashboard.common.i18n import t
-from dashboard.predict.data import (NoProductionModel, interventions, model_page_tables, predict_one, production,
-                                    student_record)
 from dashboard.overview.page import overview_layout, register_overview_callbacks
+from dashboard.predict import view
+from dashboard.predict.data import (
+    NoProductionModel,
+    interventions,
+    model_page_tables,
+    predict_one,
+    production,
+    student_record,
+)
 from dashboard.predict.strings import ADVICE_EXPERIMENT, ADVICE_VARIANTS, advice_key
 from warehouse.connection import WarehouseMissing
 from warehouse.model_artifacts import ArtifactError

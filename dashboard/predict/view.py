@@ -5,20 +5,25 @@ figures from analytics.models.figures with translated labels. The page's callbac
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
 from analytics.models.evaluation import cv_metric_cards
-from analytics.models.figures import (make_confusion_matrix_figure, make_dependence_figure, make_importance_figure,
-                                      make_pr_figure, make_predicted_vs_actual_figure, make_residuals_figure,
-                                      make_roc_figure, make_shap_waterfall_figure)
+from analytics.models.figures import (
+    make_confusion_matrix_figure,
+    make_dependence_figure,
+    make_importance_figure,
+    make_pr_figure,
+    make_predicted_vs_actual_figure,
+    make_residuals_figure,
+    make_roc_figure,
+    make_shap_waterfall_figure,
+)
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
 from dashboard.predict.strings import advice_key

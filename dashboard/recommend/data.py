@@ -1,4 +1,6 @@
-"""The Recommend tab's data: its only warehouse reads, and the app's recommender: the production group models, loaded once per version and checked against their sha256.
+"""The Recommend tab's data: its only warehouse reads, and the app's recommender.
+
+The recommender is the production group models, loaded once per version and checked against their sha256.
 
 One code path for the Recommend tab and the API. A student's list is user-kNN's (with the
 neighbours who had each material), the hybrid's for cold start (fewer than `cold_start_history`

@@ -12,11 +12,11 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from analytics.student_schema import CATEGORIES
-from dashboard.recommend import view
-from dashboard.recommend import data as recsys_store
 from dashboard.common.context import log_event, request_lang, settings
 from dashboard.common.i18n import t
 from dashboard.overview.page import overview_layout, register_overview_callbacks
+from dashboard.recommend import data as recsys_store
+from dashboard.recommend import view
 from warehouse.connection import WarehouseMissing
 from warehouse.recsys_queries import EVAL_METRICS
 

@@ -5,10 +5,8 @@ analytics.recsys.figures with translated labels. The page's callbacks call these
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd

@@ -9,7 +9,7 @@ import dash
 import plotly.utils
 import pytest
 
-from tests.ops_helpers import basic_auth, build_data_only, point_app_at
+from tests.helpers.ops import basic_auth, build_data_only, point_app_at
 from warehouse.publish import write_transaction
 
 PASSWORD = "correct horse battery staple"

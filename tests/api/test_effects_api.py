@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from analytics.causal import METHODS, estimate_effects, simulate_confounded
-from tests.integration.helpers import scalar
+from tests.helpers.files import scalar
 
 ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
 

@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from analytics.models.schema import FEATURES
-from tests.conftest import live_query as _rows
+from tests.helpers import live_query as _rows
 
 STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",
            "lunch": "standard", "test_prep": "none", "reading_score": 72, "writing_score": 74}

@@ -178,7 +178,7 @@ def test_routes_are_documented_with_schemas(client):
 
 
 def test_without_a_recommender_the_answer_is_503(client, tmp_path_factory):
-    from tests.ops_helpers import build_data_only
+    from tests.helpers.ops import build_data_only
 
     db, events = build_data_only(tmp_path_factory.mktemp("no-recsys"), scale=50)
     with pytest.MonkeyPatch.context() as patch:

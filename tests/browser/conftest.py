@@ -1,4 +1,4 @@
-"""Browser-test fixtures: the app on the shared warehouse (live-path queries: tests.conftest.live_query)."""
+"""Browser-test fixtures: the app on the shared warehouse (live-path queries: tests.helpers.live_query)."""
 from __future__ import annotations
 
 import pytest

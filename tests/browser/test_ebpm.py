@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from dash.testing.wait import until
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -53,8 +53,7 @@ def test_changing_covariates_updates_estimates_and_love_plot(dash_duo, app):
 
 @pytest.mark.slow
 def test_uploaded_csv_is_analysed_in_memory(dash_duo, app, tmp_path, built_warehouse):
-    from tests.integration.test_effect_cli import write_upload
-    from tests.integration.helpers import sha256
+    from tests.helpers.files import sha256, write_upload
 
     before = sha256(built_warehouse)
     csv = write_upload(tmp_path / "trial.csv", n=800)

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tests.conftest import free_port
-from tests.ops_helpers import build_data_only, point_app_at
+from tests.helpers import free_port
+from tests.helpers.ops import build_data_only, point_app_at
 from warehouse.events import EventWriter
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

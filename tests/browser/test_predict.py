@@ -1,17 +1,13 @@
 """Headless Chromium: predict a student, see the waterfall and risk level, click the advice; the click is live."""
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from analytics.advice import assign_variant
 from dashboard.predict.strings import ADVICE_EXPERIMENT, ADVICE_VARIANTS
-from tests.conftest import free_port
-from tests.conftest import live_query
+from tests.helpers import free_port, live_query
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"

@@ -3,17 +3,13 @@ recommendation is in the live event path (with the 'recommendation' events that 
 from __future__ import annotations
 
 import json
-import os
 import time
-from pathlib import Path
 
-import duckdb
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
-from tests.conftest import free_port
-from tests.conftest import live_query
+from tests.helpers import free_port, live_query
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"

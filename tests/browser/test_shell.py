@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.helpers import ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -56,6 +56,6 @@ def test_shared_link_restores_language_and_filters(dash_duo, app):
 def _count(sql: str) -> int:
     import os
 
-    from tests.integration.helpers import scalar
+    from tests.helpers.files import scalar
 
     return scalar(Path(os.environ["EDULOOP_DB"]), sql)

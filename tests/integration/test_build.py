@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from pipelines.build import BuildOptions, build
-from tests.conftest import PYTHON, ROOT, run_env
+from tests.helpers import PYTHON, ROOT, run_env
 
 
 @pytest.fixture(scope="module")

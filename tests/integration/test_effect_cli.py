@@ -3,17 +3,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from analytics.causal import METHODS
 from pipelines import build as build_mod
 from pipelines.cli import main
-from tests.conftest import PYTHON, ROOT, run_env
-from tests.integration.helpers import scalar
+from tests.helpers import PYTHON, ROOT, run_env
+from tests.helpers.files import scalar, write_upload
 
 ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
 # Estimators consistent for their estimand under the demo's design (constant effect, right models).
@@ -32,21 +29,6 @@ def run_json(capsys, *args) -> dict:
     code, out, err = run(capsys, *args, "--json")
     assert code == 0, err
     return json.loads(out)
-
-
-def write_upload(path: Path, n: int = 3000, effect: float = 2.0, seed: int = 5) -> Path:
-    """The documented upload format, header exactly `treat, motivation, baseline, y` (spaces included).
-
-    motivation and baseline are the only confounders (both raise the treatment odds and y), so
-    adjusting for them recovers `effect` while the naive difference is biased upwards.
-    """
-    rng = np.random.default_rng(seed)
-    motivation, baseline = rng.standard_normal(n), rng.standard_normal(n)
-    treat = (rng.random(n) < 1 / (1 + np.exp(0.3 - 0.8 * motivation - 0.5 * baseline))).astype(int)
-    y = 1.0 + effect * treat + 1.5 * motivation + 2.0 * baseline + 2.0 * rng.standard_normal(n)
-    frame = pd.DataFrame({"treat": treat, "motivation": motivation, "baseline": baseline, "y": y})
-    path.write_text("treat, motivation, baseline, y\n" + frame.to_csv(index=False, header=False))
-    return path
 
 
 def row(payload: dict, method: str, estimand: str) -> dict:

@@ -6,8 +6,8 @@ import pytest
 
 from pipelines.errors import PipelineError
 from pipelines.ingest_students import ingest_students
-from tests.conftest import PYTHON, ROOT, run_env
-from tests.integration.helpers import scalar, sha256, write_kaggle_csv
+from tests.helpers import PYTHON, ROOT, run_env
+from tests.helpers.files import scalar, sha256, write_kaggle_csv
 
 DAMAGE = {  # line number -> (column index, bad value, expected reason)
     5: (5, "", "missing_value"),

@@ -12,8 +12,8 @@ import pytest
 from analytics.alerts import AlertThresholds
 from pipelines.ingest_events import ingest_events
 from pipelines.monitor import monitor
-from tests.conftest import PYTHON, ROOT, run_env
-from tests.ops_helpers import build_data_only
+from tests.helpers import PYTHON, ROOT, run_env
+from tests.helpers.ops import build_data_only
 from warehouse.events import EventWriter
 from warehouse.publish import write_transaction
 
@@ -90,7 +90,8 @@ def test_acknowledged_alert_is_copied_and_not_raised_again_for_the_same_incident
 def test_error_burst_and_failed_retraining_raise_critical_alerts(drifted):
     db, events = drifted
     now = datetime.now(timezone.utc).replace(minute=5, second=0, microsecond=0)
-    EventWriter(events).write_many([{"event": "error", "page": "predict", "ts": (now + timedelta(seconds=i)).isoformat(),
+    EventWriter(events).write_many([{"event": "error", "page": "predict",
+                                     "ts": (now + timedelta(seconds=i)).isoformat(),
                                      "payload": {"message": "planted"}} for i in range(12)])
     with write_transaction(db) as con:
         con.execute("INSERT INTO ml.retrain_runs VALUES ('train-1', ?, ?, 'failed', 'validation: target variance 0')",

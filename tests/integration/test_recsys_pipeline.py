@@ -15,7 +15,7 @@ from analytics.recsys import evaluate_methods, make_synthetic_recsys_data
 from pipelines.cli import main
 from pipelines.recsys import DEFAULT_N, EVAL_KS
 from pipelines.recsys_io import read_ratings
-from tests.conftest import PYTHON, ROOT, run_env
+from tests.helpers import PYTHON, ROOT, run_env
 from warehouse.model_artifacts import file_sha256
 
 METHODS = {"popularity", "user_knn", "item_knn", "content", "hybrid"}

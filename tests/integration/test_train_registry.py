@@ -15,7 +15,7 @@ from pipelines.cli import main
 from pipelines.errors import PipelineError
 from pipelines.model_lifecycle import make_scheduler, retrain
 from pipelines.train import train_and_register
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from warehouse.model_artifacts import file_sha256
 from warehouse.publish import write_transaction
 from warehouse.settings import get_settings

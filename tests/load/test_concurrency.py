@@ -14,8 +14,8 @@ import pytest
 
 from pipelines.build import BuildOptions, build
 from pipelines.ingest_events import ingest_events
-from tests.conftest import PYTHON, ROOT, free_port, run_env
-from tests.integration.helpers import scalar
+from tests.helpers import PYTHON, ROOT, free_port, run_env
+from tests.helpers.files import scalar
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,11 @@ import pandas as pd
 import pytest
 
 from analytics.causal import (
-    common_support, effective_sample_size, estimate_effects, overlap_histograms, simulate_confounded,
+    common_support,
+    effective_sample_size,
+    estimate_effects,
+    overlap_histograms,
+    simulate_confounded,
     standardized_mean_differences,
 )
 

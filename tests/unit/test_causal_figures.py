@@ -5,8 +5,14 @@ import plotly.graph_objects as go
 import pytest
 
 from analytics.causal import (
-    DEFAULT_LABELS, estimate_effects, estimate_subgroup_effects, make_estimates_figure, make_forest_figure,
-    make_love_plot_figure, make_overlap_figure, simulate_confounded,
+    DEFAULT_LABELS,
+    estimate_effects,
+    estimate_subgroup_effects,
+    make_estimates_figure,
+    make_forest_figure,
+    make_love_plot_figure,
+    make_overlap_figure,
+    simulate_confounded,
 )
 
 COVARIATES = ["x1", "x2", "group"]

@@ -6,7 +6,11 @@ import pytest
 from scipy import stats
 
 from analytics.causal import (
-    EffectInputError, estimate_effects, estimate_subgroup_effects, placebo_test, random_common_cause_test,
+    EffectInputError,
+    estimate_effects,
+    estimate_subgroup_effects,
+    placebo_test,
+    random_common_cause_test,
     simulate_confounded,
 )
 

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from analytics.causal import (
-    assess_assumptions, e_value, e_value_from_risk_ratio, e_values, estimate_effects, primary_estimate,
+    assess_assumptions,
+    e_value,
+    e_value_from_risk_ratio,
+    e_values,
+    estimate_effects,
+    primary_estimate,
     simulate_confounded,
 )
 

@@ -10,11 +10,18 @@ import pandas as pd
 import pytest
 
 from analytics.causal import EffectInputError, estimate_effects, simulate_confounded, validate_effect_input
-from analytics.causal.messages import MESSAGES, describe
 from analytics.causal.effect_io import (
-    EffectOptions, analyse_effect, check_effect_input, column_kinds, effect_options, effect_payload,
-    read_effect_csv, records_frame, sample_for_analysis,
+    EffectOptions,
+    analyse_effect,
+    check_effect_input,
+    column_kinds,
+    effect_options,
+    effect_payload,
+    read_effect_csv,
+    records_frame,
+    sample_for_analysis,
 )
+from analytics.causal.messages import MESSAGES, describe
 
 LIMIT = 10_000_000
 

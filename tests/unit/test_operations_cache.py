@@ -22,7 +22,7 @@ class Source:
 
 def test_reuses_while_state_is_unchanged_and_recomputes_after_max_age():
     cache, src = LiveCache(max_age_s=0.05), Source()
-    get = lambda key="k": cache.get(key, lambda: src.state, src.compute)  # noqa: E731
+    get = lambda key="k": cache.get(key, lambda: src.state, src.compute)
     assert get() == "s1#1"
     assert get() == "s1#1"                      # same state: reused however old
     src.state = "s2"

@@ -12,8 +12,12 @@ from pipelines.ingest_events import ingest_events_into
 from warehouse import ops_queries as q
 from warehouse.connection import apply_schema
 from warehouse.events import EventWriter, pending_event_files, select_events_sql
-from warehouse.ops_marts import (apply_alert_acks, event_aggregates_current, refresh_event_aggregates,
-                                  sync_event_aggregates)
+from warehouse.ops_marts import (
+    apply_alert_acks,
+    event_aggregates_current,
+    refresh_event_aggregates,
+    sync_event_aggregates,
+)
 
 DAY1, DAY2 = "2026-10-01T09:00:00Z", "2026-10-02T10:30:00Z"
 

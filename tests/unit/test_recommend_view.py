@@ -28,7 +28,8 @@ def test_other_reasons_and_japanese():
     assert reason_text(row("popular", support=37), "en", 50, {}, {}) == "Popular: used by 37 students"
     assert reason_text(row("content_match", ("M1", "M2")), "en", 50, {}, {}) == \
         "Same subject, level or format as M1, M2 in the history"
-    assert reason_text(row("content_match"), "en", 50, {}, {}) == "Matches the subjects, levels and formats of the history"
+    assert reason_text(row("content_match"), "en", 50, {}, {}) == \
+        "Matches the subjects, levels and formats of the history"
     assert reason_text(row("new_material"), "ja", 50, {}, {}) == "学習履歴に合う新しい教材です"
     assert "最も近い 50 人のうち 1 人" in reason_text(row("similar_students", ("S1",)), "ja", 50, SIMS, {"M9": {"S1"}})
 

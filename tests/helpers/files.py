@@ -6,6 +6,8 @@ import hashlib
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
 from pipelines.demo_students import decode_students, generate_students
 
@@ -36,3 +38,18 @@ def scalar(db: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchone()[0]
     finally:
         con.close()
+
+
+def write_upload(path: Path, n: int = 3000, effect: float = 2.0, seed: int = 5) -> Path:
+    """The documented upload format, header exactly `treat, motivation, baseline, y` (spaces included).
+
+    motivation and baseline are the only confounders (both raise the treatment odds and y), so
+    adjusting for them recovers `effect` while the naive difference is biased upwards.
+    """
+    rng = np.random.default_rng(seed)
+    motivation, baseline = rng.standard_normal(n), rng.standard_normal(n)
+    treat = (rng.random(n) < 1 / (1 + np.exp(0.3 - 0.8 * motivation - 0.5 * baseline))).astype(int)
+    y = 1.0 + effect * treat + 1.5 * motivation + 2.0 * baseline + 2.0 * rng.standard_normal(n)
+    frame = pd.DataFrame({"treat": treat, "motivation": motivation, "baseline": baseline, "y": y})
+    path.write_text("treat, motivation, baseline, y\n" + frame.to_csv(index=False, header=False))
+    return path
