@@ -25,13 +25,16 @@ FROM core.events WHERE event = 'page_view'
 GROUP BY ALL;
 
 -- mart.ctr_by_variant_day: advice impressions, clicks and CTR per variant and day. Grain: (day, variant).
+-- An advice event is an impression or click WITH a variant ON the predict page, as the Operations tab and
+-- the API count it (warehouse/ops_queries.py): an event without a page is not attributed to the
+-- experiment, because impressions and clicks may come from any page or API client.
 CREATE OR REPLACE VIEW mart.ctr_by_variant_day AS
 SELECT CAST(ts AS DATE) AS day, variant,
        count(*) FILTER (WHERE event = 'impression') AS impressions,
        count(*) FILTER (WHERE event = 'click') AS clicks,
        count(*) FILTER (WHERE event = 'click') / nullif(count(*) FILTER (WHERE event = 'impression'), 0) AS ctr
 FROM core.events
-WHERE event IN ('impression', 'click') AND variant IS NOT NULL AND coalesce(page, 'predict') = 'predict'
+WHERE event IN ('impression', 'click') AND variant IS NOT NULL AND page = 'predict'
 GROUP BY ALL;
 
 -- mart.ab_summary: advice impressions, clicks and CTR per variant over all time. Grain: variant.

@@ -1,0 +1,65 @@
+"""Every consumer of the advice CTR (analysts' marts, the Operations queries behind the tab and the API)
+counts the same events: page-less, duplicate and out-of-window events included in the input."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import duckdb
+import pytest
+
+from pipelines.ingest_events import ingest_events_into
+from warehouse import ops_queries as q
+from warehouse.connection import apply_schema
+from warehouse.events import EventWriter
+
+DAY1, DAY2, LATE = "2026-10-01T09:00:00Z", "2026-10-02T10:30:00Z", "2026-12-24T08:00:00Z"
+DUPLICATE_ID = str(uuid.UUID(int=7))
+
+
+def ev(event, variant, ts=DAY1, page="predict", **extra):
+    return {"event": event, "variant": variant, "session_id": "s-" + str(variant), "ts": ts, "page": page, **extra}
+
+
+EVENTS = [
+    ev("impression", "A"), ev("impression", "A", DAY2), ev("click", "A", DAY2),
+    ev("impression", "B"), ev("click", "B"),
+    ev("impression", "A", page=None), ev("click", "A", page=None),        # page-less: not the experiment
+    ev("impression", "B", page="recommend"),                              # another page
+    ev("impression", "B", DAY2, event_id=DUPLICATE_ID), ev("impression", "B", DAY2, event_id=DUPLICATE_ID),
+    ev("impression", "A", LATE), ev("click", "A", LATE),                  # outside the daily window below
+]
+EXPECTED_ALL = {"A": (3, 2), "B": (2, 1)}           # (impressions, clicks): the duplicate counts once
+EXPECTED_WINDOW = {"A": (2, 1), "B": (2, 1)}        # 2026-10-01 .. 2026-10-02
+
+
+@pytest.fixture
+def warehouse_con(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    apply_schema(con)
+    EventWriter(tmp_path / "events").write_many(EVENTS)
+    ingest_events_into(con, tmp_path / "events")
+    q.open_live_events(con, tmp_path / "events")
+    yield con
+    con.close()
+
+
+def _per_variant(rows) -> dict[str, tuple[int, int]]:
+    totals: dict[str, tuple[int, int]] = {}
+    for variant, impressions, clicks in rows:
+        before = totals.get(variant, (0, 0))
+        totals[variant] = (before[0] + int(impressions), before[1] + int(clicks))
+    return totals
+
+
+def test_marts_and_operations_queries_agree_on_advice_ctr(warehouse_con):
+    con = warehouse_con
+    mart_all = _per_variant(con.execute("SELECT variant, impressions, clicks FROM mart.ab_summary").fetchall())
+    ops_all = _per_variant(q.get_ab_counts_df(con)[["variant", "impressions", "clicks"]].itertuples(index=False))
+    assert mart_all == ops_all == EXPECTED_ALL
+    mart_window = _per_variant(con.execute(
+        "SELECT variant, impressions, clicks FROM mart.ctr_by_variant_day WHERE day BETWEEN ? AND ?",
+        [date(2026, 10, 1), date(2026, 10, 2)]).fetchall())
+    ops_window = _per_variant(q.get_ab_daily_df(con, start=date(2026, 10, 1), end=date(2026, 10, 2))
+                              [["variant", "impressions", "clicks"]].itertuples(index=False))
+    assert mart_window == ops_window == EXPECTED_WINDOW
