@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Iterator
@@ -16,9 +17,22 @@ class WarehouseMissing(RuntimeError):
     """Raised when the warehouse file has not been built yet."""
 
 
+# The per-event form of core.events that KPI definitions read in the analysts' views.
+EVENT_COUNTS = "(SELECT CAST(ts AS DATE) AS day, event, page, variant, 1 AS events FROM core.events)"
+_METRIC_REF = re.compile(r"\{metric:(\w+)\}")
+
+
 def read_sql(name: str) -> str:
-    """Return the text of a packaged .sql file."""
-    return resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
+    """Return the text of a packaged .sql file, with each `{metric:NAME}` replaced by that KPI over core.events."""
+    text = resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
+    return _METRIC_REF.sub(lambda m: metric_sql(m.group(1), EVENT_COUNTS), text)
+
+
+def metric_sql(name: str, counts: str) -> str:
+    """The one SELECT of KPI `name` (warehouse/sql/metrics/NAME.sql) over a counts relation (fixed SQL only)."""
+    text = resources.files("warehouse").joinpath("sql", "metrics", f"{name}.sql").read_text(encoding="utf-8")
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    return code.replace("{counts}", counts)
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:

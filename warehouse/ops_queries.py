@@ -16,12 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.connection import WarehouseMissing
+from warehouse.connection import WarehouseMissing, metric_sql
 from warehouse.events import create_live_events_view, pending_event_files
 from warehouse.ops_marts import AGGREGATES_VERSION, aggregate_sql
 
-ADVICE_PAGE = "predict"
-RECOMMEND_PAGE = "recommend"
 # Registry metrics shown across versions (figure labels exist for these).
 REGISTRY_METRICS = ("rmse", "mae", "r2", "auc", "latency_ms")
 DRIFT_FEATURES = ("gender", "lunch", "test_prep", "reading_score", "writing_score")
@@ -29,6 +27,8 @@ DRIFT_CATEGORICAL = ("gender", "lunch", "test_prep")
 
 _LIVE_COUNTS = f"""(SELECT day, event, page, variant, events FROM mart.event_counts_daily
                     UNION ALL {aggregate_sql('mart.event_counts_daily', 'pending_events')})"""
+# The advice CTR KPI (warehouse/sql/metrics/advice_ctr_daily.sql) over the live counts.
+_ADVICE_CTR = metric_sql("advice_ctr_daily", _LIVE_COUNTS)
 _LIVE_ERRORS = f"""(SELECT event_id, ts, page, session_id, message FROM mart.error_events
                     UNION ALL {aggregate_sql('mart.error_events', 'pending_events')})"""
 
@@ -94,11 +94,8 @@ def get_ab_counts_df(con) -> pd.DataFrame:
     """Per variant: users (distinct sessions shown advice), impressions and clicks, all time."""
     return con.execute(f"""
         WITH counts AS (
-            SELECT variant, coalesce(sum(events) FILTER (WHERE event = 'impression'), 0) AS impressions,
-                   coalesce(sum(events) FILTER (WHERE event = 'click'), 0) AS clicks
-            FROM {_LIVE_COUNTS} c
-            WHERE page = $page AND variant IS NOT NULL AND event IN ('impression', 'click')
-            GROUP BY variant),
+            SELECT variant, sum(impressions) AS impressions, sum(clicks) AS clicks
+            FROM ({_ADVICE_CTR}) a GROUP BY variant),
         pending AS ({_pending_keys_sql('mart.variant_sessions')}),
         -- pending units already counted: look up only the few pending keys in the big table
         known AS (SELECT variant, session_key FROM mart.variant_sessions
@@ -111,19 +108,15 @@ def get_ab_counts_df(con) -> pd.DataFrame:
             GROUP BY variant)
         SELECT variant, CAST(coalesce(users, 0) AS BIGINT) AS users, CAST(impressions AS BIGINT) AS impressions,
                CAST(clicks AS BIGINT) AS clicks
-        FROM counts LEFT JOIN users USING (variant) ORDER BY variant""", {"page": ADVICE_PAGE}).df()
+        FROM counts LEFT JOIN users USING (variant) ORDER BY variant""").df()
 
 
 def get_ab_daily_df(con, start: date | None = None, end: date | None = None) -> pd.DataFrame:
     """Advice impressions and clicks per UTC day and variant: [date, variant, impressions, clicks]."""
     return con.execute(f"""
-        SELECT day AS date, variant,
-               CAST(coalesce(sum(events) FILTER (WHERE event = 'impression'), 0) AS BIGINT) AS impressions,
-               CAST(coalesce(sum(events) FILTER (WHERE event = 'click'), 0) AS BIGINT) AS clicks
-        FROM {_LIVE_COUNTS} c
-        WHERE page = $page AND variant IS NOT NULL AND event IN ('impression', 'click')
-          AND day >= coalesce($start, DATE '0001-01-01') AND day <= coalesce($end, DATE '9999-12-31')
-        GROUP BY ALL ORDER BY date, variant""", {"page": ADVICE_PAGE, "start": start, "end": end}).df()
+        SELECT day AS date, variant, impressions, clicks FROM ({_ADVICE_CTR}) a
+        WHERE day >= coalesce($start, DATE '0001-01-01') AND day <= coalesce($end, DATE '9999-12-31')
+        ORDER BY date, variant""", {"start": start, "end": end}).df()
 
 
 # ---- usage ----------------------------------------------------------------------------------
@@ -171,12 +164,8 @@ def get_usage_totals(con, start: date, end: date) -> dict[str, int]:
 def get_recommendation_daily_df(con, start: date, end: date) -> pd.DataFrame:
     """Recommendation lists shown and clicked per UTC day on the Recommend tab: [date, shown, clicks]."""
     return con.execute(f"""
-        SELECT day AS date,
-               CAST(coalesce(sum(events) FILTER (WHERE event = 'recommendation'), 0) AS BIGINT) AS shown,
-               CAST(coalesce(sum(events) FILTER (WHERE event = 'click'), 0) AS BIGINT) AS clicks
-        FROM {_LIVE_COUNTS} c
-        WHERE page = $page AND event IN ('recommendation', 'click') AND day BETWEEN $start AND $end
-        GROUP BY ALL ORDER BY date""", {"page": RECOMMEND_PAGE, "start": start, "end": end}).df()
+        SELECT day AS date, shown, clicks FROM ({metric_sql('recommendation_ctr_daily', _LIVE_COUNTS)}) r
+        WHERE day BETWEEN $start AND $end ORDER BY date""", {"start": start, "end": end}).df()
 
 
 # ---- errors ---------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Every consumer of the advice CTR (analysts' marts, the Operations queries behind the tab and the API)
-counts the same events: page-less, duplicate and out-of-window events included in the input."""
+"""Every consumer of a KPI (analysts' marts, the Operations queries behind the tab and the API) counts
+the same events: page-less, other-page, duplicate and out-of-window events included in the input."""
 from __future__ import annotations
 
 import uuid
@@ -28,6 +28,11 @@ EVENTS = [
     ev("impression", "B", page="recommend"),                              # another page
     ev("impression", "B", DAY2, event_id=DUPLICATE_ID), ev("impression", "B", DAY2, event_id=DUPLICATE_ID),
     ev("impression", "A", LATE), ev("click", "A", LATE),                  # outside the daily window below
+    ev("recommendation", None, page="recommend"), ev("recommendation", None, DAY2, page="recommend"),
+    ev("click", None, DAY2, page="recommend"), ev("click", None, DAY2, page=None),
+    ev("recommendation", None, DAY2, page="recommend", event_id=str(uuid.UUID(int=8))),
+    ev("recommendation", None, DAY2, page="recommend", event_id=str(uuid.UUID(int=8))),
+    ev("recommendation", None, LATE, page="recommend"),
 ]
 EXPECTED_ALL = {"A": (3, 2), "B": (2, 1)}           # (impressions, clicks): the duplicate counts once
 EXPECTED_WINDOW = {"A": (2, 1), "B": (2, 1)}        # 2026-10-01 .. 2026-10-02
@@ -63,3 +68,15 @@ def test_marts_and_operations_queries_agree_on_advice_ctr(warehouse_con):
     ops_window = _per_variant(q.get_ab_daily_df(con, start=date(2026, 10, 1), end=date(2026, 10, 2))
                               [["variant", "impressions", "clicks"]].itertuples(index=False))
     assert mart_window == ops_window == EXPECTED_WINDOW
+
+
+def test_marts_and_operations_queries_agree_on_recommendation_conversion(warehouse_con):
+    con = warehouse_con
+    window = [date(2026, 10, 1), date(2026, 10, 2)]
+    mart = con.execute("SELECT day, shown, clicks FROM mart.recommendation_ctr_by_day WHERE day BETWEEN ? AND ? "
+                       "ORDER BY day", window).fetchall()
+    ops = [tuple(row) for row in q.get_recommendation_daily_df(con, *window)[["date", "shown", "clicks"]]
+           .itertuples(index=False)]
+    expected = [(date(2026, 10, 1), 1, 0), (date(2026, 10, 2), 2, 1)]
+    assert [(d, int(s), int(c)) for d, s, c in mart] == expected
+    assert [(d.date() if hasattr(d, "date") else d, int(s), int(c)) for d, s, c in ops] == expected

@@ -25,23 +25,22 @@ FROM core.events WHERE event = 'page_view'
 GROUP BY ALL;
 
 -- mart.ctr_by_variant_day: advice impressions, clicks and CTR per variant and day. Grain: (day, variant).
--- An advice event is an impression or click WITH a variant ON the predict page, as the Operations tab and
--- the API count it (warehouse/ops_queries.py): an event without a page is not attributed to the
--- experiment, because impressions and clicks may come from any page or API client.
+-- The KPI is defined once in sql/metrics/advice_ctr_daily.sql (also read by the Operations tab and API).
 CREATE OR REPLACE VIEW mart.ctr_by_variant_day AS
-SELECT CAST(ts AS DATE) AS day, variant,
-       count(*) FILTER (WHERE event = 'impression') AS impressions,
-       count(*) FILTER (WHERE event = 'click') AS clicks,
-       count(*) FILTER (WHERE event = 'click') / nullif(count(*) FILTER (WHERE event = 'impression'), 0) AS ctr
-FROM core.events
-WHERE event IN ('impression', 'click') AND variant IS NOT NULL AND page = 'predict'
-GROUP BY ALL;
+SELECT day, variant, impressions, clicks, clicks / nullif(impressions, 0) AS ctr
+FROM ({metric:advice_ctr_daily}) AS advice;
 
 -- mart.ab_summary: advice impressions, clicks and CTR per variant over all time. Grain: variant.
 CREATE OR REPLACE VIEW mart.ab_summary AS
 SELECT variant, CAST(sum(impressions) AS BIGINT) AS impressions, CAST(sum(clicks) AS BIGINT) AS clicks,
        sum(clicks) / nullif(sum(impressions), 0) AS ctr
 FROM mart.ctr_by_variant_day GROUP BY variant;
+
+-- mart.recommendation_ctr_by_day: recommendation lists shown, clicks on them and click-through per UTC
+-- day on the Recommend tab. Grain: day. Defined once in sql/metrics/recommendation_ctr_daily.sql.
+CREATE OR REPLACE VIEW mart.recommendation_ctr_by_day AS
+SELECT day, shown, clicks, clicks / nullif(shown, 0) AS ctr
+FROM ({metric:recommendation_ctr_daily}) AS recommendations;
 
 -- mart.errors: error events, newest first. Grain: event_id.
 CREATE OR REPLACE VIEW mart.errors AS
