@@ -60,7 +60,7 @@ def main() -> None:
     import duckdb
 
     from pipelines.recsys import build_recommendations
-    from warehouse.connection import apply_schema
+    from warehouse.schema import apply_schema
 
     con = duckdb.connect(str(db))
     apply_schema(con)

@@ -2,72 +2,14 @@
 from __future__ import annotations
 
 import contextlib
-import re
-from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
-SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "45_ops.sql",
-             "46_recsys.sql", "50_mart.sql")
-
 
 class WarehouseMissing(RuntimeError):
     """Raised when the warehouse file has not been built yet."""
-
-
-# The per-event form of core.events that KPI definitions read in the analysts' views.
-EVENT_COUNTS = "(SELECT CAST(ts AS DATE) AS day, event, page, variant, 1 AS events FROM core.events)"
-_METRIC_REF = re.compile(r"\{metric:(\w+)\}")
-
-
-def read_sql(name: str) -> str:
-    """Return the text of a packaged .sql file, with each `{metric:NAME}` replaced by that KPI over core.events."""
-    text = resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
-    return _METRIC_REF.sub(lambda m: metric_sql(m.group(1), EVENT_COUNTS), text)
-
-
-def metric_sql(name: str, counts: str) -> str:
-    """The one SELECT of KPI `name` (warehouse/sql/metrics/NAME.sql) over a counts relation (fixed SQL only)."""
-    text = resources.files("warehouse").joinpath("sql", "metrics", f"{name}.sql").read_text(encoding="utf-8")
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return code.replace("{counts}", counts)
-
-
-def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every schema, table and view (idempotent), upgrading an older layout first."""
-    for name in SQL_FILES:
-        if name == "50_mart.sql":
-            upgrade_event_file_ids(con)
-        con.execute(read_sql(name))
-
-
-def table_columns(con, schema: str, table: str) -> set[str]:
-    """Column names of one table (empty when it does not exist)."""
-    return {name for (name,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
-        [schema, table]).fetchall()}
-
-
-def upgrade_event_file_ids(con) -> bool:
-    """Move a warehouse written before events carried a file_id (they kept the path) to file_ids.
-
-    Idempotent; returns True when it changed something. Writers insert BY NAME, so the column
-    order an upgraded table ends up with does not matter.
-    """
-    if "file_id" not in table_columns(con, "raw", "event_files"):
-        con.execute("ALTER TABLE raw.event_files ADD COLUMN file_id INTEGER")
-        con.execute("""UPDATE raw.event_files SET file_id = r.n
-                       FROM (SELECT path, CAST(row_number() OVER (ORDER BY path) AS INTEGER) AS n
-                             FROM raw.event_files) r WHERE raw.event_files.path = r.path""")
-    if "source_file" not in table_columns(con, "core", "events"):
-        return False
-    con.execute("ALTER TABLE core.events ADD COLUMN IF NOT EXISTS file_id INTEGER")
-    con.execute("""UPDATE core.events SET file_id = f.file_id FROM raw.event_files f
-                   WHERE core.events.source_file = f.path""")
-    con.execute("ALTER TABLE core.events DROP COLUMN source_file")
-    return True
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from warehouse.connection import table_columns
+from warehouse.schema import table_columns
 
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",

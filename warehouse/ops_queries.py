@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse.connection import WarehouseMissing, metric_sql
+from warehouse.connection import WarehouseMissing
 from warehouse.events import create_live_events_view, pending_event_files
 from warehouse.ops_marts import AGGREGATES_VERSION, aggregate_sql
+from warehouse.schema import metric_sql
 
 # Registry metrics shown across versions (figure labels exist for these).
 REGISTRY_METRICS = ("rmse", "mae", "r2", "auc", "latency_ms")

@@ -20,7 +20,7 @@ from typing import Iterator
 
 import duckdb
 
-from warehouse.connection import apply_schema
+from warehouse.schema import apply_schema
 from warehouse.settings import get_settings
 
 STORAGE_COMPATIBILITY = "v1.5.0"

@@ -10,8 +10,8 @@ import pytest
 
 from pipelines.ingest_events import ingest_events_into
 from warehouse import ops_queries as q
-from warehouse.connection import apply_schema
 from warehouse.events import EventWriter
+from warehouse.schema import apply_schema
 
 DAY1, DAY2, LATE = "2026-10-01T09:00:00Z", "2026-10-02T10:30:00Z", "2026-12-24T08:00:00Z"
 DUPLICATE_ID = str(uuid.UUID(int=7))

@@ -10,7 +10,6 @@ import pytest
 
 from pipelines.ingest_events import ingest_events_into
 from warehouse import ops_queries as q
-from warehouse.connection import apply_schema
 from warehouse.events import EventWriter, pending_event_files, select_events_sql
 from warehouse.ops_marts import (
     apply_alert_acks,
@@ -18,6 +17,7 @@ from warehouse.ops_marts import (
     refresh_event_aggregates,
     sync_event_aggregates,
 )
+from warehouse.schema import apply_schema
 
 DAY1, DAY2 = "2026-10-01T09:00:00Z", "2026-10-02T10:30:00Z"
 

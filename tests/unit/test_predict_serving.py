@@ -17,8 +17,8 @@ from analytics.models.synthetic import make_synthetic_students
 from analytics.student_schema import CATEGORIES
 from pipelines.score import predict_in_chunks
 from pipelines.train import promotion_decision
-from warehouse.connection import apply_schema
 from warehouse.model_queries import get_scoring_frame
+from warehouse.schema import apply_schema
 
 
 @pytest.fixture(scope="module")

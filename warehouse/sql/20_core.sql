@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS core.demo_truth (
     true_effect  DOUBLE NOT NULL,
     description  VARCHAR
 );
+-- core.schema_version: the numbered migrations (warehouse/migrations/NNN_name.sql) this warehouse has had.
+-- Grain: version.
+CREATE TABLE IF NOT EXISTS core.schema_version (
+    version     INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    applied_at  TIMESTAMP NOT NULL
+);
 -- core.build_info: key/value facts about the warehouse (refreshed_at, seed, scale, ...). Grain: key.
 CREATE TABLE IF NOT EXISTS core.build_info (
     key    VARCHAR PRIMARY KEY,

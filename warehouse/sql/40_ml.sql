@@ -13,7 +13,11 @@ CREATE TABLE IF NOT EXISTS ml.model_registry (
     artifact_sha256 VARCHAR,
     created_at     TIMESTAMP NOT NULL,
     status         VARCHAR NOT NULL,         -- candidate | production | archived | rejected
-    status_reason  VARCHAR
+    status_reason  VARCHAR,
+    -- the training run that made the row (both rows of a run, 'regression' and 'risk', share it and are
+    -- promoted, archived and rolled back together) and when it last became production (migration 001)
+    run_id         VARCHAR,
+    promoted_at    TIMESTAMP
 );
 -- ml.tuning_trials: hyperparameter search trials. Grain: (version, algorithm, fold, trial).
 CREATE TABLE IF NOT EXISTS ml.tuning_trials (
@@ -38,7 +42,8 @@ CREATE TABLE IF NOT EXISTS ml.risk_scores (
     risk_probability DOUBLE NOT NULL,
     risk_level      VARCHAR NOT NULL,        -- low | medium | high
     model_version   VARCHAR NOT NULL,
-    scored_at       TIMESTAMP NOT NULL
+    scored_at       TIMESTAMP NOT NULL,
+    risk_model_version VARCHAR               -- the risk model that scored the row (migration 001)
 );
 -- ml.recommendations: precomputed top-N. Grain: (student_id, rank).
 CREATE TABLE IF NOT EXISTS ml.recommendations (
@@ -75,11 +80,8 @@ CREATE TABLE IF NOT EXISTS ml.alerts (
     threshold    DOUBLE,
     message_key  VARCHAR,
     params       JSON,
-    acknowledged_at TIMESTAMP
+    acknowledged_at TIMESTAMP,
+    -- what one occurrence of a rule is about (a day, an hour, a run), so an acknowledged alert is not
+    -- raised again for the same occurrence (migration 002)
+    incident     VARCHAR
 );
--- Model loop (issue 3): the training run that made a registry row (both of a run's rows — task
--- 'regression' and 'risk' — share it and are promoted, archived and rolled back together), when the
--- row last became production, and which risk model scored a ml.risk_scores row.
-ALTER TABLE ml.model_registry ADD COLUMN IF NOT EXISTS run_id VARCHAR;
-ALTER TABLE ml.model_registry ADD COLUMN IF NOT EXISTS promoted_at TIMESTAMP;
-ALTER TABLE ml.risk_scores ADD COLUMN IF NOT EXISTS risk_model_version VARCHAR;

@@ -1,9 +1,5 @@
 -- Operations: monitor runs, retraining outcomes, model performance over time (written by pipelines).
 
--- ml.alerts.incident: what one occurrence of a rule is about (a day, an hour, a run), so an
--- acknowledged alert is not raised again for the same occurrence.
-ALTER TABLE ml.alerts ADD COLUMN IF NOT EXISTS incident VARCHAR;
-
 -- ml.retrain_runs: one row per (re)training run; the training pipeline writes it, monitor alerts on
 -- a failed latest run. Grain: run_id.
 CREATE TABLE IF NOT EXISTS ml.retrain_runs (

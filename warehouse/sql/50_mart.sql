@@ -71,7 +71,6 @@ CREATE TABLE IF NOT EXISTS mart.session_days (
     session_key  UBIGINT NOT NULL,
     prev_day     DATE
 );
-ALTER TABLE mart.session_days ADD COLUMN IF NOT EXISTS prev_day DATE;   -- warehouses built before prev_day
 -- mart.session_day_counts: sessions per (day, previous active day); the distinct sessions of a period
 -- [s, e] = sum(sessions) WHERE day BETWEEN s AND e AND (prev_day IS NULL OR prev_day < s). Grain: (day, prev_day).
 CREATE TABLE IF NOT EXISTS mart.session_day_counts (
