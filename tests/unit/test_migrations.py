@@ -16,8 +16,12 @@ LAYOUT_SQL = """SELECT schema_name, table_name, column_index, column_name, data_
                 ORDER BY ALL"""
 
 
+CONSTRAINTS_SQL = """SELECT schema_name, table_name, constraint_type, constraint_column_names
+                     FROM duckdb_constraints() WHERE database_name = current_database() ORDER BY ALL"""
+
+
 def _layout(con) -> list[tuple]:
-    return con.execute(LAYOUT_SQL).fetchall()
+    return con.execute(LAYOUT_SQL).fetchall() + con.execute(CONSTRAINTS_SQL).fetchall()
 
 
 @pytest.fixture

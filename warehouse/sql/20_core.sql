@@ -1,6 +1,6 @@
--- core.students: one row per student (cleaned). Grain: student_id.
+-- core.students: one row per student (cleaned). Grain: student_id (the primary key, migration 005).
 CREATE TABLE IF NOT EXISTS core.students (
-    student_id         VARCHAR NOT NULL,
+    student_id         VARCHAR PRIMARY KEY,
     gender             VARCHAR NOT NULL,
     race_ethnicity     VARCHAR NOT NULL,
     parental_education VARCHAR NOT NULL,
