@@ -6,8 +6,4 @@ from importlib import import_module
 COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor")
 
 for _name in COMMAND_MODULES:
-    try:
-        import_module(f"pipelines.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"pipelines.{_name}":
-            raise
+    import_module(f"pipelines.{_name}")   # a missing module is a broken install: fail loudly

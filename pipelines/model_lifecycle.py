@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipelines.errors import PipelineError
+from pipelines.monitor import run_monitor, thresholds_from_settings
 from pipelines.score import score_students
 from pipelines.train import train_and_register, utc_now
 from warehouse import model_queries as mq
@@ -77,12 +78,8 @@ def rollback(con, *, now: datetime | None = None, rescore: bool = True) -> dict[
             "scored": scored}
 
 
-def _monitor_alerts(con, settings: Settings) -> dict | None:
-    """Run the monitor's alert rules now (a failed run raises retrain_failed), if the monitor exists."""
-    try:
-        from pipelines.monitor import run_monitor, thresholds_from_settings
-    except ModuleNotFoundError:
-        return None
+def _monitor_alerts(con, settings: Settings) -> dict:
+    """Run the monitor's alert rules now (a failed run raises retrain_failed)."""
     summary = run_monitor(con, thresholds_from_settings(settings), events_dir=settings.events_dir)
     return {"run_id": summary.run_id, "alerts_raised": summary.alerts_raised}
 

@@ -1,6 +1,6 @@
 """The post-build steps (train, score, recsys, monitor) that `build` runs when models are wanted.
 
-Each area module may define `post_build_step(con, opts) -> dict` (a JSON-able summary); it runs
+Each area module defines `post_build_step(con, opts) -> dict` (a JSON-able summary); it runs
 inside the build's private warehouse copy, after the data steps, in the order below.
 """
 from importlib import import_module
@@ -13,12 +13,6 @@ def post_build_steps() -> tuple[tuple[str, Callable], ...]:
     """(name, step) pairs of the area modules that define a post_build_step, in order."""
     steps = []
     for step_name, module_name in STEP_MODULES:
-        try:
-            module = import_module(f"pipelines.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pipelines.{module_name}":
-                raise
-            continue
-        if hasattr(module, "post_build_step"):
-            steps.append((step_name, module.post_build_step))
+        module = import_module(f"pipelines.{module_name}")   # a missing module fails loudly
+        steps.append((step_name, module.post_build_step))
     return tuple(steps)

@@ -26,6 +26,15 @@ from warehouse.settings import get_settings
 STORAGE_COMPATIBILITY = "v1.5.0"
 
 
+def published_version(db_path: str | Path) -> tuple[int, int, int]:
+    """The published warehouse's identity (inode, mtime, size): every publish is a new file, so a new key.
+
+    The one "has the warehouse changed?" key of every cache of warehouse reads. FileNotFoundError if absent.
+    """
+    stat = os.stat(db_path)
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
 def _lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 

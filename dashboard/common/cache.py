@@ -1,4 +1,9 @@
-"""Per-process memo of rendered Operations sections, keyed by their inputs and the data they read.
+"""The app's cache: values computed from warehouse reads, reused while the published warehouse is the same.
+
+`by_published_version` is the one cache of warehouse reads (keyed by warehouse.publish.published_version);
+`LiveCache` is its engine, also used directly by the Operations sections, whose state adds the event logs.
+
+Per-process memo of rendered Operations sections, keyed by their inputs and the data they read.
 
 Every open Operations tab refreshes every panel every 3 s, so without this the work would grow with
 the number of viewers. A value is reused while the data state it was computed from (the published
@@ -15,7 +20,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Hashable
+
+from warehouse.connection import WarehouseMissing
+from warehouse.publish import published_version
 
 log = logging.getLogger("eduloop.live_cache")
 
@@ -126,3 +135,19 @@ class LiveCache:
         """Forget every entry (benchmarks use it to time the uncached path)."""
         with self._lock:
             self._entries.clear()
+
+
+WAREHOUSE_READS = LiveCache(max_age_s=0, maxsize=256)
+
+
+def warehouse_version(db_path: str | Path) -> tuple[int, int, int]:
+    """published_version, or WarehouseMissing (with the command that builds it) when there is no file."""
+    try:
+        return published_version(db_path)
+    except FileNotFoundError:
+        raise WarehouseMissing(f"warehouse not found at {db_path}; run `python -m pipelines build`") from None
+
+
+def by_published_version(db_path: str | Path, key: tuple, compute: Callable[[], Any]) -> Any:
+    """compute() once per (warehouse file, key) and published version of the warehouse."""
+    return WAREHOUSE_READS.get((str(db_path), *key), lambda: warehouse_version(db_path), compute, exact=True)

@@ -18,6 +18,7 @@ from analytics.causal import EffectResult, estimate_effects
 from analytics.causal.effect_io import EffectOptions, check_effect_input, note_sampling, run_checks, sample_for_analysis
 from warehouse.connection import read_only
 from warehouse.effect_queries import get_effect_students_df, get_planted_effect, post_treatment_columns
+from warehouse.publish import published_version
 
 WAREHOUSE = "warehouse"
 UPLOAD_PREFIX = "upload:"
@@ -35,9 +36,10 @@ class EffectSpec:
 
 
 def warehouse_source(db_path: str | Path) -> str:
-    """Cache key of the current warehouse file: a newly published file gets a new key."""
+    """Cache key of the current warehouse file: a newly published one (warehouse.publish) gets a new key."""
     path = Path(db_path)
-    return f"{WAREHOUSE}:{path}:{path.stat().st_mtime_ns if path.exists() else 0}"
+    version = "-".join(map(str, published_version(path))) if path.exists() else "0"
+    return f"{WAREHOUSE}:{path}:{version}"
 
 
 def encode_upload(frame: pd.DataFrame) -> str:

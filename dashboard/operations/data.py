@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import gc
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -20,6 +19,7 @@ from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from warehouse import ops_queries as q
 from warehouse.connection import read_only
 from warehouse.events import list_event_files
+from warehouse.publish import published_version
 from warehouse.queries import get_build_info, get_production_model
 from warehouse.settings import Settings
 
@@ -38,11 +38,11 @@ def data_state(cfg: Settings, *, events: bool = True) -> tuple:
     states mean equal answers (up to the clock, which time-windowed sections add to their own keys).
     """
     try:
-        stat = os.stat(cfg.db_path)
+        version = published_version(cfg.db_path)
     except FileNotFoundError:
         return ("missing",)
     files = tuple((f.path, f.size_bytes) for f in list_event_files(cfg.events_dir)) if events else ()
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size, files)
+    return (*version, files)
 
 
 def thresholds(cfg: Settings) -> AlertThresholds:

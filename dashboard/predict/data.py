@@ -11,8 +11,6 @@ process (ServingModels keeps them).
 from __future__ import annotations
 
 import functools
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +20,9 @@ import pandas as pd
 
 from analytics.models.schema import FEATURES, NUMERIC_FEATURES
 from analytics.models.serving import ServingModels, serving_from_bundles
+from dashboard.common.cache import by_published_version
 from warehouse import model_queries as mq
-from warehouse.connection import WarehouseMissing, read_only
+from warehouse.connection import read_only
 from warehouse.model_artifacts import load_artifact
 
 
@@ -57,30 +56,13 @@ def _load(reg_version: str, reg_path: str, reg_sha: str, risk_version: str, risk
     return serving_from_bundles(regression, risk), regression, risk
 
 
-_lock = threading.Lock()
-_rows_cache: dict[str, tuple[tuple, dict[str, dict]]] = {}
-
-
-def _file_key(db_path: Path) -> tuple:
-    stat = os.stat(db_path)
-    return stat.st_ino, stat.st_mtime_ns, stat.st_size
-
-
 def production_rows(db_path: str | Path) -> dict[str, dict[str, Any]]:
-    """{task: registry row} of production, re-read only when the warehouse file changed."""
-    path = Path(db_path)
-    try:
-        key = _file_key(path)
-    except FileNotFoundError:
-        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`") from None
-    cached = _rows_cache.get(str(path))
-    if cached and cached[0] == key:
-        return cached[1]
-    with read_only(path) as con:
-        rows = mq.get_production_rows(con)
-    with _lock:
-        _rows_cache[str(path)] = (key, rows)
-    return rows
+    """{task: registry row} of production, re-read only when a new warehouse is published."""
+    def read() -> dict[str, dict[str, Any]]:
+        with read_only(db_path) as con:
+            return mq.get_production_rows(con)
+
+    return by_published_version(db_path, ("production_rows",), read)
 
 
 def production(db_path: str | Path) -> LoadedModels:
