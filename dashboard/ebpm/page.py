@@ -190,14 +190,16 @@ def load_upload(contents, _reset, filename, lang):
     return {"name": name, "source": encode_upload(frame)}, status, "success", True
 
 
+CONTROLS = {"treatment": "treatment", "outcome": "outcome", "covariates": "covariates", "forest": "forest-by"}
+
+
 @callback(
-    Output(_id("treatment"), "options"), Output(_id("treatment"), "value"),
-    Output(_id("outcome"), "options"), Output(_id("outcome"), "value"),
-    Output(_id("covariates"), "options"), Output(_id("covariates"), "value"),
-    Output(_id("forest-by"), "options"), Output(_id("forest-by"), "value"),
-    Output(_id("filters"), "hidden"), Output(_id("source"), "children"),
-    Input(_id("data"), "data"), Input(_id("outcome"), "value"), Input(_id("treatment"), "value"),
-    State(_id("covariates"), "value"), State(_id("forest-by"), "value"), State(_id("ui-lang"), "data"),
+    output={**{name: {"options": Output(_id(element), "options"), "value": Output(_id(element), "value")}
+                  for name, element in CONTROLS.items()},
+            "filters_hidden": Output(_id("filters"), "hidden"), "source": Output(_id("source"), "children")},
+    inputs={"data": Input(_id("data"), "data"), "outcome": Input(_id("outcome"), "value"),
+            "treatment": Input(_id("treatment"), "value"), "covariates": State(_id("covariates"), "value"),
+            "forest_by": State(_id("forest-by"), "value"), "lang": State(_id("ui-lang"), "data")},
     prevent_initial_call=True,
 )
 def update_controls(data, outcome, treatment, covariates, forest_by, lang):
@@ -213,8 +215,8 @@ def update_controls(data, outcome, treatment, covariates, forest_by, lang):
         controls = _warehouse_controls(lang, outcome, list(PRE_TREATMENT_COVARIATES) if new_data else covariates or [])
         controls["forest"] = (controls["forest"][0], forest_by if forest_by in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY)
         source = t("ebpm.data.warehouse", lang)
-    return (*controls["treatment"], *controls["outcome"], *controls["covariates"], *controls["forest"],
-            bool(data), source)
+    return {**{name: dict(zip(("options", "value"), controls[name])) for name in CONTROLS},
+            "filters_hidden": bool(data), "source": source}
 
 
 def _spec(treatment, outcome, covariates, filters: tuple, options: EffectOptions) -> EffectSpec:
@@ -223,20 +225,26 @@ def _spec(treatment, outcome, covariates, filters: tuple, options: EffectOptions
     return EffectSpec(treatment, outcome, tuple(c for c in covariates or [] if c not in fixed), options, filters)
 
 
+ESTIMATE_OUTPUTS = {"messages": Output(_id("messages"), "children"), "headline": Output(_id("headline"), "children"),
+                    "estimates": Output(_id("estimates"), "children"),
+                    "estimates_figure": Output(_id("estimates-figure"), "figure"),
+                    "overlap": Output(_id("overlap"), "figure"), "love": Output(_id("love"), "figure"),
+                    "diagnostics": Output(_id("diagnostics"), "children"), "spec": Output(_id("spec"), "data")}
+
+
 @callback(
-    Output(_id("messages"), "children"), Output(_id("headline"), "children"), Output(_id("estimates"), "children"),
-    Output(_id("estimates-figure"), "figure"), Output(_id("overlap"), "figure"), Output(_id("love"), "figure"),
-    Output(_id("diagnostics"), "children"), Output(_id("spec"), "data"),
-    Input(_id("data"), "data"), Input(_id("treatment"), "value"), Input(_id("outcome"), "value"),
-    Input(_id("covariates"), "value"), *[Input(_id(f"sub-{c}"), "value") for c in SUBGROUP_COLUMNS],
-    Input(_id("psm-k"), "value"), Input(_id("caliper"), "value"), Input(_id("replace"), "value"),
-    Input(_id("trim"), "value"), State(_id("ui-lang"), "data"),
+    output=ESTIMATE_OUTPUTS,
+    inputs={"data": Input(_id("data"), "data"), "treatment": Input(_id("treatment"), "value"),
+            "outcome": Input(_id("outcome"), "value"), "covariates": Input(_id("covariates"), "value"),
+            "levels": {c: Input(_id(f"sub-{c}"), "value") for c in SUBGROUP_COLUMNS},
+            "psm_k": Input(_id("psm-k"), "value"), "caliper": Input(_id("caliper"), "value"),
+            "replace": Input(_id("replace"), "value"), "trim": Input(_id("trim"), "value"),
+            "lang": State(_id("ui-lang"), "data")},
 )
-def update_estimates(data, treatment, outcome, covariates, *rest):
+def update_estimates(data, treatment, outcome, covariates, levels, psm_k, caliper, replace, trim, lang):
     """Validate the choices, estimate with every method, and draw the table, figures and diagnostics."""
-    *levels, psm_k, caliper, replace, trim, lang = rest
     source = _source(data)
-    filters = () if data else tuple((c, v) for c, v in zip(SUBGROUP_COLUMNS, levels) if v in CATEGORIES[c])
+    filters = () if data else tuple((c, v) for c, v in levels.items() if v in CATEGORIES[c])
     names = view.column_names([treatment, outcome, *(covariates or [])], lang)
     blank = view.empty_figure()
     try:
@@ -247,14 +255,16 @@ def update_estimates(data, treatment, outcome, covariates, *rest):
     except EffectInputError as exc:
         errors = exc.errors
     if errors:
-        return view.errors_panel(errors, lang, names), [], [], blank, blank, blank, [], None
+        return {"messages": view.errors_panel(errors, lang, names), "headline": [], "estimates": [],
+                "estimates_figure": blank, "overlap": blank, "love": blank, "diagnostics": [], "spec": None}
     result = effect_result(source, spec)
     truth = planted_effect(source, treatment, outcome)
     estimates_figure, overlap_figure, love_figure = view.figures(result, lang, truth)
-    spec_data = {**asdict(spec), "options": asdict(spec.options)}
-    return (view.messages_panel(result.warnings, lang, names), view.headline_cards(result, lang, truth),
-            view.estimates_table(result, lang), estimates_figure, overlap_figure, love_figure,
-            view.diagnostics_cards(result, lang), spec_data)
+    return {"messages": view.messages_panel(result.warnings, lang, names),
+            "headline": view.headline_cards(result, lang, truth), "estimates": view.estimates_table(result, lang),
+            "estimates_figure": estimates_figure, "overlap": overlap_figure, "love": love_figure,
+            "diagnostics": view.diagnostics_cards(result, lang),
+            "spec": {**asdict(spec), "options": asdict(spec.options)}}
 
 
 def _stored_spec(spec_data: dict) -> EffectSpec:

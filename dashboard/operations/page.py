@@ -202,11 +202,13 @@ def update_ab(_n, mde, power, cumulative, lang):
     return render_ab(settings(), lang, mde, power, bool(cumulative))
 
 
-@callback(Output(_id("usage-kpis"), "children"), Output(_id("usage-views"), "figure"),
-          Output(_id("usage-predictions"), "figure"), Output(_id("usage-rec"), "children"),
-          Output(_id("dates"), "start_date"), Output(_id("dates"), "end_date"),
-          Input(_id("interval"), "n_intervals"), Input(_id("dates"), "start_date"), Input(_id("dates"), "end_date"),
-          Input(_id("last7"), "n_clicks"), Input(_id("last30"), "n_clicks"), State(_id("lang"), "data"))
+@callback(output={"kpis": Output(_id("usage-kpis"), "children"), "views": Output(_id("usage-views"), "figure"),
+                  "predictions": Output(_id("usage-predictions"), "figure"),
+                  "rec": Output(_id("usage-rec"), "children"),
+                  "start_date": Output(_id("dates"), "start_date"), "end_date": Output(_id("dates"), "end_date")},
+          inputs={"_n": Input(_id("interval"), "n_intervals"), "start": Input(_id("dates"), "start_date"),
+                  "end": Input(_id("dates"), "end_date"), "_last7": Input(_id("last7"), "n_clicks"),
+                  "_last30": Input(_id("last30"), "n_clicks"), "lang": State(_id("lang"), "data")})
 def update_usage(_n, start, end, _last7, _last30, lang):
     """Usage panel; the 7 / 30 day buttons reset the range to end at the last day with data."""
     _guard()

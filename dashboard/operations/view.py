@@ -166,8 +166,9 @@ def draw_usage(data, lang: str):
                          md=True)], className="g-2 mb-2"),
         csv_table(f"{PAGE}-rec-table", recs, lang, page_size=10, columns=_cols(lang, *recs.columns)),
     ])
-    return (kpis, _live(make_page_views_figure(data.page_views, text)), _live(predictions), rec_block,
-            data.start.isoformat(), data.end.isoformat())
+    return {"kpis": kpis, "views": _live(make_page_views_figure(data.page_views, text)),
+            "predictions": _live(predictions), "rec": rec_block,
+            "start_date": data.start.isoformat(), "end_date": data.end.isoformat()}
 
 
 # ---- errors ---------------------------------------------------------------------------------

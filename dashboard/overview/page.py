@@ -68,14 +68,14 @@ def register_overview_callbacks(prefix: str) -> None:
     inputs = [Input(f"{prefix}-f-{c}", "value") for c in OVERVIEW_FILTERS]
 
     @callback(
-        Output(f"{prefix}-kpis", "children"), Output(f"{prefix}-dist", "figure"),
-        Output(f"{prefix}-group-table", "children"),
-        *inputs, Input(f"{prefix}-group", "value"), Input(f"{prefix}-subject", "value"),
-        State(f"{prefix}-lang", "data"),
+        output={"kpis": Output(f"{prefix}-kpis", "children"), "figure": Output(f"{prefix}-dist", "figure"),
+                "table": Output(f"{prefix}-group-table", "children")},
+        inputs={"filters": dict(zip(OVERVIEW_FILTERS, inputs)), "group_by": Input(f"{prefix}-group", "value"),
+                "subject": Input(f"{prefix}-subject", "value"), "lang": State(f"{prefix}-lang", "data")},
     )
-    def update_overview(*values):
-        *filter_values, group_by, subject, lang = values
-        filters = clean_filters(dict(zip(OVERVIEW_FILTERS, filter_values)))
+    def update_overview(filters, group_by, subject, lang):
+        """KPIs, the score distribution and the per-group table of the filtered students."""
+        filters = clean_filters(filters)
         group_by = group_by if group_by in FILTER_COLUMNS else "test_prep"
         subject = subject if subject in SCORE_COLUMNS else "math_score"
         pass_mark = settings().pass_mark
@@ -93,7 +93,7 @@ def register_overview_callbacks(prefix: str) -> None:
                           csv_table(f"{prefix}-group-summary", summary, lang,
                                     columns={"below_pass_pct": t("overview.kpi.below_pass", lang,
                                                                   mark=int(pass_mark)) + " (%)"})])
-        return kpis, fig, table
+        return {"kpis": kpis, "figure": fig, "table": table}
 
     # Keep the filters in the address bar (replaceState: no reload, no history spam), so a
     # presenter can share the exact view.

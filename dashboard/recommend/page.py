@@ -136,13 +136,13 @@ def layout(lang: str | None = None, **query) -> html.Div:
 
 @callback(
     Output(_id("student"), "options"), Output(_id("student"), "value"), Output(_id("matches"), "children"),
-    Input(_id("search"), "value"), *[Input(_id(f"filter-{name}"), "value") for name in FILTERS],
-    State(_id("student"), "value"), State(_id("ui-lang"), "data"),
+    inputs={"search": Input(_id("search"), "value"),
+            "filters": {name: Input(_id(f"filter-{name}"), "value") for name in FILTERS},
+            "current": State(_id("student"), "value"), "lang": State(_id("ui-lang"), "data")},
 )
-def update_student_options(search, *rest):
+def update_student_options(search, filters, current, lang):
     """Student ids matching the search prefix and filters; an exact id typed in the search is picked."""
-    *values, current, lang = rest
-    filters = {name: value if isinstance(value, str) else None for name, value in zip(FILTERS, values)}
+    filters = {name: value if isinstance(value, str) else None for name, value in filters.items()}
     prefix = (search or "").strip().upper()[:64]
     ids, total = recsys_store.matching_students(settings().db_path, filters, prefix, MAX_LISTED)
     value = prefix if prefix in ids else no_update
@@ -151,25 +151,33 @@ def update_student_options(search, *rest):
     return options, value, t("recommend.matches", lang, shown=f"{len(ids):,}", total=f"{total:,}")
 
 
+RESULT = ("profile", "list", "neighbours", "history", "last", "click_status")
+
+
+def _result(**shown) -> dict:
+    """All outputs of show_recommendations: the ones given, the others emptied ('' for the click status)."""
+    return {name: shown.get(name, "" if name == "click_status" else None) for name in RESULT}
+
+
 @callback(
-    Output(_id("profile"), "children"), Output(_id("list"), "children"), Output(_id("neighbours"), "children"),
-    Output(_id("history"), "children"), Output(_id("last"), "data"), Output(_id("click-status"), "children"),
-    Input(_id("student"), "value"), Input(_id("k"), "value"), Input(_id("n"), "value"),
-    Input(_id("learning"), "value"), State(_id("ui-lang"), "data"),
+    output={name: Output(_id(name.replace("_", "-")), "data" if name == "last" else "children") for name in RESULT},
+    inputs={"student_id": Input(_id("student"), "value"), "k": Input(_id("k"), "value"),
+            "n": Input(_id("n"), "value"), "learning": Input(_id("learning"), "value"),
+            "lang": State(_id("ui-lang"), "data")},
 )
 def show_recommendations(student_id, k, n, learning, lang):
     """Profile, history and the top-N with reasons for one student; logs one 'recommendation' event."""
     if not isinstance(student_id, str) or not student_id:
-        return None, t("recommend.choose_hint", lang), None, None, None, ""
+        return _result(list=t("recommend.choose_hint", lang))
     k, n = _bounded(k, *K_RANGE, 50), _bounded(n, *N_RANGE, 10)
     db = settings().db_path
     profile, history = recsys_store.student_profile(db, student_id)
     if profile is None:
-        return None, t("recommend.student_not_found", lang, student_id=student_id[:64]), None, None, None, ""
+        return _result(list=t("recommend.student_not_found", lang, student_id=student_id[:64]))
     try:
         rec = recsys_store.production(db)
     except recsys_store.NoRecommender:
-        return view.profile_block(profile, lang), t("recommend.no_model", lang), None, None, None, ""
+        return _result(profile=view.profile_block(profile, lang), list=t("recommend.no_model", lang))
     allowed = recsys_store.allowed_for(rec, profile) if learning else None
     result = recsys_store.recommend_student(db, student_id, n, k, allowed)
     completed = recsys_store.neighbour_completions(db, result)
@@ -177,8 +185,9 @@ def show_recommendations(student_id, k, n, learning, lang):
     log_event("recommendation", page=PAGE, student_id=student_id, model_version=result.model_version,
               payload={"items": items, "k": k, "method": result.method, "n": n, "learning_filter": bool(learning)})
     last = {"student_id": student_id, "items": items, "model_version": result.model_version}
-    return (view.profile_block(profile, lang), view.recommendation_list(result, lang, completed),
-            view.neighbours_table(result.neighbours, lang), view.history_table(history, lang), last, "")
+    return _result(profile=view.profile_block(profile, lang), list=view.recommendation_list(result, lang, completed),
+                   neighbours=view.neighbours_table(result.neighbours, lang),
+                   history=view.history_table(history, lang), last=last)
 
 
 @callback(
