@@ -157,3 +157,8 @@ class ModelExplainer:
             {"value": data[feature].to_numpy(), "shap": self.shap_frame(data)[feature].to_numpy()},
             index=data.index,
         )
+
+
+def global_importance(shap_values: pd.DataFrame) -> pd.DataFrame:
+    """Mean |SHAP| per feature over rows: [feature, mean_abs_shap] (the global importance chart's data)."""
+    return shap_values.abs().mean().rename("mean_abs_shap").rename_axis("feature").reset_index()

@@ -5,6 +5,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.student_summary import student_kpis
 from dashboard.common.components import kpi_card
 from dashboard.common.i18n import t
 
@@ -25,14 +26,15 @@ def make_score_distribution_figure(df: pd.DataFrame, score: str, group: str, *, 
 
 def kpi_row(prefix: str, students: pd.DataFrame, pass_mark: float, lang: str) -> dbc.Row:
     """Student count, mean scores and the share below the pass mark, as one row of KPI cards."""
-    n = len(students)
+    kpis = student_kpis(students, pass_mark)
 
     def mean(col: str) -> str:
-        return f"{students[col].mean():.1f}" if n else "–"
+        value = kpis.means[col]
+        return "–" if value is None else f"{value:.1f}"
 
-    below = f"{100 * (students['math_score'] < pass_mark).mean():.1f} %" if n else "–"
+    below = "–" if kpis.below_pass_share is None else f"{100 * kpis.below_pass_share:.1f} %"
     return dbc.Row([
-        dbc.Col(kpi_card(t("overview.kpi.students", lang), f"{n:,}", f"{prefix}-kpi-students"), md=True),
+        dbc.Col(kpi_card(t("overview.kpi.students", lang), f"{kpis.n:,}", f"{prefix}-kpi-students"), md=True),
         dbc.Col(kpi_card(t("overview.kpi.math", lang), mean("math_score")), md=True),
         dbc.Col(kpi_card(t("overview.kpi.reading", lang), mean("reading_score")), md=True),
         dbc.Col(kpi_card(t("overview.kpi.writing", lang), mean("writing_score")), md=True),

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from analytics.models.evaluation import cv_metric_cards
+from analytics.models.explain import global_importance
 from analytics.models.figures import (
     make_confusion_matrix_figure,
     make_dependence_figure,
@@ -145,7 +146,7 @@ def shap_figures(models: LoadedModels, algorithm: str, feature: str, lang: str):
     """Global importance (mean |SHAP|) and one feature's dependence figure over the training background."""
     text = figure_labels(lang)
     values = background_shap(models, algorithm)
-    importance = values.abs().mean().rename("mean_abs_shap").rename_axis("feature").reset_index()
+    importance = global_importance(values)
     dependence = pd.DataFrame({"value": models.serving.explainer(algorithm).background[feature].to_numpy(),
                                "shap": values[feature].to_numpy()})
     return (make_importance_figure(importance, labels=text),

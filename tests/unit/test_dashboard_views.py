@@ -6,6 +6,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from analytics.models.explain import global_importance
+from analytics.student_summary import StudentKpis, student_kpis
 from dashboard.operations.view import make_daily_counts_figure, make_performance_figure
 from dashboard.overview.view import kpi_row, make_score_distribution_figure
 
@@ -50,3 +52,18 @@ def test_kpi_row_counts_means_and_share_below_the_pass_mark():
     row = kpi_row("predict", students, 50, "en")
     assert _card_values(row) == ["4", "56.2", "67.5", "70.0", "50.0 %"]
     assert _card_values(kpi_row("predict", students.iloc[:0], 50, "en")) == ["0", "–", "–", "–", "–"]
+
+
+def test_student_kpis_against_pandas_by_hand():
+    students = pd.DataFrame({"math_score": [40, 60, 80, 45], "reading_score": [50, 70, 90, 60],
+                             "writing_score": [55, 65, 75, 85]})
+    kpis = student_kpis(students, 50)
+    assert (kpis.n, kpis.below_pass_share) == (4, 0.5)
+    assert kpis.means == {"math_score": 56.25, "reading_score": 67.5, "writing_score": 70.0}
+    assert student_kpis(students.iloc[:0], 50) == StudentKpis(0, dict.fromkeys(kpis.means), None)
+
+
+def test_global_importance_is_mean_absolute_shap_per_feature():
+    shap_values = pd.DataFrame({"a": [1.0, -3.0], "b": [0.5, 0.5]})
+    got = global_importance(shap_values).set_index("feature")["mean_abs_shap"].to_dict()
+    assert got == {"a": 2.0, "b": 0.5}
