@@ -1,8 +1,6 @@
 """Demo students shaped like the Kaggle data, with a confounded test-prep course of known effect."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -23,13 +21,6 @@ PARENT_SHIFT = np.array([-3.0, -2.5, 0.5, 1.0, 2.5, 3.5])
 # Who takes the course: more likely with educated parents and standard lunch (the confounding).
 PREP_LOGIT_PARENT = np.array([-0.6, -0.4, 0.0, 0.2, 0.5, 0.8])
 PREP_LOGIT_RACE = np.array([-0.2, -0.1, 0.0, 0.1, 0.3])
-
-
-@dataclass(frozen=True)
-class DemoStudents:
-    """Coded demo students (compact arrays) plus helpers to materialise them."""
-
-    frame: pd.DataFrame   # categorical codes as small ints, scores as int16
 
 
 def generate_students(n: int, seed: int) -> pd.DataFrame:

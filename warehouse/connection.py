@@ -36,9 +36,3 @@ def sandboxed(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         yield con
-
-
-def query_df(db_path: str | Path, sql: str, params: list | dict | None = None):
-    """Run one parameterized query on a short read-only connection and return a DataFrame."""
-    with read_only(db_path) as con:
-        return con.execute(sql, params or []).df()

@@ -83,11 +83,6 @@ def get_tuning_trials_df(con, version: str) -> pd.DataFrame:
         FROM ml.tuning_trials WHERE version = ? ORDER BY algorithm, fold NULLS LAST, trial""", [version]).df()
 
 
-def get_retrain_runs(con, limit: int = 20) -> pd.DataFrame:
-    """The latest training runs, newest first."""
-    return con.execute("SELECT * FROM ml.retrain_runs ORDER BY started_at DESC LIMIT ?", [int(limit)]).df()
-
-
 # ---- model inputs -----------------------------------------------------------------------------
 def get_student_record(con, student_id: str) -> dict[str, Any] | None:
     """The seven model inputs (and true math score) of one student, or None."""
@@ -144,21 +139,10 @@ def get_intervention_df(con, *, risk_levels: tuple[str, ...] = ("high",), school
                        {"levels": list(risk_levels), "school": school_id, "limit": int(limit)}).df()
 
 
-def get_risk_level_counts(con) -> dict[str, int]:
-    """Scored students per risk level."""
-    return dict(con.execute("SELECT risk_level, count(*) FROM ml.risk_scores GROUP BY 1").fetchall())
-
-
 def get_school_ids(con) -> list[str]:
     """Distinct school ids of scored students."""
     return [r[0] for r in con.execute("SELECT DISTINCT school_id FROM core.students WHERE school_id IS NOT NULL "
                                       "ORDER BY 1").fetchall()]
-
-
-def get_risk_score(con, student_id: str) -> dict[str, Any] | None:
-    """One student's batch score, or None."""
-    df = con.execute("SELECT * FROM ml.risk_scores WHERE student_id = ?", [student_id]).df()
-    return None if df.empty else df.iloc[0].to_dict()
 
 
 # ---- writes (pipelines only) -------------------------------------------------------------------
