@@ -18,10 +18,13 @@ LAYOUT_SQL = """SELECT schema_name, table_name, column_index, column_name, data_
 
 CONSTRAINTS_SQL = """SELECT schema_name, table_name, constraint_type, constraint_column_names
                      FROM duckdb_constraints() WHERE database_name = current_database() ORDER BY ALL"""
+INDEXES_SQL = """SELECT schema_name, table_name, index_name, is_unique, expressions
+                 FROM duckdb_indexes() WHERE database_name = current_database() ORDER BY ALL"""
 
 
 def _layout(con) -> list[tuple]:
-    return con.execute(LAYOUT_SQL).fetchall() + con.execute(CONSTRAINTS_SQL).fetchall()
+    return [*con.execute(LAYOUT_SQL).fetchall(), *con.execute(CONSTRAINTS_SQL).fetchall(),
+            *con.execute(INDEXES_SQL).fetchall()]
 
 
 @pytest.fixture
@@ -54,6 +57,7 @@ def test_the_previous_release_is_upgraded_to_the_current_layout(old_release, tmp
     assert old_release.execute("SELECT count(*), count(file_id) FROM core.events").fetchone() == (2, 2)
     assert old_release.execute("SELECT impressions FROM mart.ab_summary").fetchall() == [(2,)]
     assert old_release.execute("SELECT incident FROM ml.alerts").fetchall() == [("2026-10-01",)]
+    assert ("core", "students", "students_key", True, "[student_id]") in _layout(old_release)   # keyed now
 
 
 def test_a_second_run_changes_nothing(old_release):

@@ -1,6 +1,6 @@
--- core.students: one row per student (cleaned). Grain: student_id (the primary key, migration 005).
+-- core.students: one row per student (cleaned). Grain: student_id (enforced by the unique index below).
 CREATE TABLE IF NOT EXISTS core.students (
-    student_id         VARCHAR PRIMARY KEY,
+    student_id         VARCHAR NOT NULL,
     gender             VARCHAR NOT NULL,
     race_ethnicity     VARCHAR NOT NULL,
     parental_education VARCHAR NOT NULL,
@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS core.students (
     load_id            VARCHAR NOT NULL,
     line_no            INTEGER
 );
+-- The key of core.students (ingest already rejects duplicate ids). IF NOT EXISTS: it also keys older warehouses.
+CREATE UNIQUE INDEX IF NOT EXISTS students_key ON core.students (student_id);
 -- core.materials: learning materials. Grain: material_id.
 CREATE TABLE IF NOT EXISTS core.materials (
     material_id  VARCHAR NOT NULL,
