@@ -34,6 +34,14 @@ def pytest_setup_options():
     return options
 
 
+def pytest_collection_modifyitems(items):
+    """A test on the shared built warehouse is slow: building it (1,000 students, every model) takes
+    30-50 s once per run, so `make test-fast` (-m "not slow") leaves those tests to `make test`."""
+    for item in items:
+        if "built_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def built_warehouse() -> Path:
     """The run's shared warehouse: 1,000 demo students with models, built once per worker."""

@@ -89,6 +89,7 @@ def test_page_and_callbacks_refuse_without_credentials(locked):
     assert "operations-alerts" in rendered_layout(ADMIN) and "operations-demo-mode" not in rendered_layout(ADMIN)
 
 
+@pytest.mark.slow
 def test_admin_api_requires_login(locked):
     for method, path in (("post", "/api/v1/admin/alerts/alert-1/ack"), ("post", "/api/v1/admin/monitor"),
                          ("get", "/api/v1/ops/summary?section=alerts")):

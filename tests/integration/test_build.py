@@ -89,6 +89,7 @@ def test_build_is_deterministic(tmp_path):
     assert q(dbs[0], sql) == q(dbs[1], sql)
 
 
+@pytest.mark.slow
 def test_cli_build_and_export(tmp_path):
     env = run_env(tmp_path)
     out = subprocess.run([PYTHON, "-m", "pipelines", "build", "--scale", "300", "--skip-models", "--json",

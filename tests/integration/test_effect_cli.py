@@ -116,6 +116,7 @@ def test_csv_over_the_size_limit_is_refused_before_reading(tmp_path, capsys, mon
     assert code == 2 and "the limit is 0.0 MB" in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_bad_csv_exit_code_in_a_real_process(tmp_path):
     csv = tmp_path / "bad.csv"
     csv.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary")
@@ -126,6 +127,7 @@ def test_bad_csv_exit_code_in_a_real_process(tmp_path):
     assert done.stderr.strip() == "error: bad.csv: bad.csv is not a text CSV (UTF-8 or Shift_JIS)."
 
 
+@pytest.mark.slow
 def test_planted_truth_recovered_on_a_bigger_demo_build(tmp_path, capsys, monkeypatch):
     db = tmp_path / "w.duckdb"
     build_mod.build(build_mod.BuildOptions(db_path=db, events_dir=tmp_path / "events", scale=20000, seed=42,

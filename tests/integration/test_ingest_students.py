@@ -60,6 +60,7 @@ def test_damaged_file_quarantines_exactly_the_bad_rows(fresh_dir):
     assert scalar(db, "SELECT reason FROM quarantine.rows WHERE line_no = 1002") == "duplicate_row (same as line 10)"
 
 
+@pytest.mark.slow
 def test_wrong_header_changes_nothing_and_says_why(fresh_dir):
     db = fresh_dir / "w.duckdb"
     ingest_students(db, write_kaggle_csv(fresh_dir / "ok.csv", n=50))
@@ -78,6 +79,7 @@ def test_wrong_header_changes_nothing_and_says_why(fresh_dir):
     assert sha256(db) == before
 
 
+@pytest.mark.slow
 def test_cli_json_summary(fresh_dir):
     bad = damaged_copy(write_kaggle_csv(fresh_dir / "c.csv", n=400), fresh_dir / "d.csv")
     out = subprocess.run([PYTHON, "-m", "pipelines", "ingest-students", str(bad), "--json",

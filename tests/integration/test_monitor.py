@@ -104,6 +104,7 @@ def test_error_burst_and_failed_retraining_raise_critical_alerts(drifted):
     assert monitor(db, events, AlertThresholds(errors_per_hour=10)).alerts_raised == []
 
 
+@pytest.mark.slow
 def test_cli_monitor_json_and_thresholds(drifted):
     db, _ = drifted
     env = run_env(db.parent)

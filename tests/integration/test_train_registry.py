@@ -76,6 +76,7 @@ def test_build_registered_scored_and_recorded_one_production_run(built_warehouse
     assert scored == (1000, rows[0][1], rows[0][1], rows[1][1])
 
 
+@pytest.mark.slow
 def test_candidate_on_shuffled_target_never_replaces_production(copy):
     before = _production(copy)
     math = np.array([r[0] for r in _q(copy, "SELECT math_score FROM core.students ORDER BY student_id")])
@@ -91,6 +92,7 @@ def test_candidate_on_shuffled_target_never_replaces_production(copy):
     assert _q(copy, "SELECT DISTINCT model_version FROM ml.risk_scores") == [(before["regression"],)]
 
 
+@pytest.mark.slow
 def test_failed_run_is_recorded_leaves_production_and_raises_an_alert(copy):
     before = _production(copy)
     _set_math(copy, np.full(1000, 60))                                   # constant target: training must refuse
@@ -106,6 +108,7 @@ def test_failed_run_is_recorded_leaves_production_and_raises_an_alert(copy):
     assert main(["retrain", "--db", str(copy), "--n-trials", "2", "--cv-repeats", "1"]) == 2   # CLI: exit 2
 
 
+@pytest.mark.slow
 def test_promote_rollback_and_artifact_check_through_the_cli(copy, capsys):
     first = _production(copy)
     assert main(["train", "--db", str(copy), "--n-trials", "2", "--cv-repeats", "1", "--seed", "3",
