@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.recsys import UserKNN  # noqa: E402
-from analytics.recsys.ann import faiss_available  # noqa: E402
-from analytics.recsys.evaluate import evaluate_methods  # noqa: E402
-from analytics.recsys.synthetic import make_synthetic_recsys_data  # noqa: E402
+from analytics.recsys import UserKNN
+from analytics.recsys.ann import faiss_available
+from analytics.recsys.evaluate import evaluate_methods
+from analytics.recsys.synthetic import make_synthetic_recsys_data
 
 # MovieLens 100K shape: 943 users, 1682 items, 100,000 ratings.
 ML100K_USERS, ML100K_ITEMS, ML100K_INTERACTIONS = 943, 1682, 100_000

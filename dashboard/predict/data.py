@@ -151,3 +151,21 @@ def interventions(db_path: str | Path, levels: tuple[str, ...], school_id: str |
     """Students at the given risk levels (and school), highest probability first, at most 2,000."""
     with read_only(db_path) as con:
         return mq.get_intervention_df(con, risk_levels=levels, school_id=school_id, limit=2000)
+
+
+_shap_cache: dict[tuple[str, str], pd.DataFrame] = {}
+
+
+def background_shap(models: LoadedModels, algorithm: str) -> pd.DataFrame:
+    """Per-feature SHAP values of the training background rows, computed once per version and algorithm.
+
+    Importance and dependence both derive from it (as ModelExplainer.global_importance/dependence do),
+    so switching the dependence feature costs nothing after the first view.
+    """
+    key = (models.version, algorithm)
+    if key not in _shap_cache:
+        if len(_shap_cache) > 16:
+            _shap_cache.clear()
+        explainer = models.serving.explainer(algorithm)
+        _shap_cache[key] = explainer.shap_frame(explainer.background)
+    return _shap_cache[key]

@@ -22,6 +22,7 @@ from dashboard.overview.page import overview_layout, register_overview_callbacks
 from dashboard.predict import view
 from dashboard.predict.data import (
     NoProductionModel,
+    background_shap,
     interventions,
     model_page_tables,
     predict_one,
@@ -250,7 +251,7 @@ def update_model_views(algorithm, feature, lang):
     algorithm = models.serving.resolve(algorithm if algorithm in models.serving.algorithms else None)
     feature = feature if feature in FEATURES else "reading_score"
     fit, residuals = view.fit_figures(models, algorithm, lang)
-    importance, dependence = view.shap_figures(models, algorithm, feature, lang)
+    importance, dependence = view.shap_figures(models, background_shap(models, algorithm), algorithm, feature, lang)
     return view.quality_block(models, algorithm, lang), fit, residuals, importance, dependence
 
 

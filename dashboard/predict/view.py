@@ -35,7 +35,6 @@ if TYPE_CHECKING:   # types only: a view never loads data
 PAGE = "predict"
 RISK_COLORS = {"low": "success", "medium": "warning", "high": "danger"}
 RISK_METRICS = ("precision", "recall", "f1", "roc_auc", "pr_auc")
-_shap_cache: dict[tuple[str, str], pd.DataFrame] = {}
 
 
 def figure_labels(lang: str) -> dict[str, Any]:
@@ -127,25 +126,9 @@ def fit_figures(models: LoadedModels, algorithm: str, lang: str):
     return make_predicted_vs_actual_figure(predictions, labels=text), make_residuals_figure(predictions, labels=text)
 
 
-def background_shap(models: LoadedModels, algorithm: str) -> pd.DataFrame:
-    """Per-feature SHAP values of the training background rows, computed once per version and algorithm.
-
-    Importance and dependence both derive from it (as ModelExplainer.global_importance/dependence do),
-    so switching the dependence feature costs nothing after the first view.
-    """
-    key = (models.version, algorithm)
-    if key not in _shap_cache:
-        if len(_shap_cache) > 16:
-            _shap_cache.clear()
-        explainer = models.serving.explainer(algorithm)
-        _shap_cache[key] = explainer.shap_frame(explainer.background)
-    return _shap_cache[key]
-
-
-def shap_figures(models: LoadedModels, algorithm: str, feature: str, lang: str):
-    """Global importance (mean |SHAP|) and one feature's dependence figure over the training background."""
+def shap_figures(models: LoadedModels, values: pd.DataFrame, algorithm: str, feature: str, lang: str):
+    """Global importance (mean |SHAP|) and one feature's dependence figure, from the background's SHAP values."""
     text = figure_labels(lang)
-    values = background_shap(models, algorithm)
     importance = global_importance(values)
     dependence = pd.DataFrame({"value": models.serving.explainer(algorithm).background[feature].to_numpy(),
                                "shap": values[feature].to_numpy()})
