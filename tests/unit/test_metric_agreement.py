@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest_events import ingest_events_into
+from tests.helpers.ops import point_app_at
 from warehouse import ops_queries as q
 from warehouse.events import EventWriter
 from warehouse.schema import apply_schema
@@ -38,12 +39,17 @@ EXPECTED_ALL = {"A": (3, 2), "B": (2, 1)}           # (impressions, clicks): the
 EXPECTED_WINDOW = {"A": (2, 1), "B": (2, 1)}        # 2026-10-01 .. 2026-10-02
 
 
+def _build(folder):
+    con = duckdb.connect(str(folder / "warehouse.duckdb"))
+    apply_schema(con)
+    EventWriter(folder / "events").write_many(EVENTS)
+    ingest_events_into(con, folder / "events")
+    return con
+
+
 @pytest.fixture
 def warehouse_con(tmp_path):
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    apply_schema(con)
-    EventWriter(tmp_path / "events").write_many(EVENTS)
-    ingest_events_into(con, tmp_path / "events")
+    con = _build(tmp_path)
     q.open_live_events(con, tmp_path / "events")
     yield con
     con.close()
@@ -80,3 +86,16 @@ def test_marts_and_operations_queries_agree_on_recommendation_conversion(warehou
     expected = [(date(2026, 10, 1), 1, 0), (date(2026, 10, 2), 2, 1)]
     assert [(d, int(s), int(c)) for d, s, c in mart] == expected
     assert [(d.date() if hasattr(d, "date") else d, int(s), int(c)) for d, s, c in ops] == expected
+
+
+def test_the_ops_api_serves_the_same_counts(tmp_path, monkeypatch):
+    _build(tmp_path).close()
+    point_app_at(monkeypatch, tmp_path)
+    from dashboard.app import server
+
+    client = server.test_client()
+    ab = client.get("/api/v1/ops/summary?section=ab").get_json()
+    assert {r["variant"]: (r["impressions"], r["clicks"]) for r in ab["counts"]} == EXPECTED_ALL
+    usage = client.get("/api/v1/ops/summary?section=usage&start=2026-10-01&end=2026-10-02").get_json()
+    assert [(r["date"][:10], r["shown"], r["clicks"]) for r in usage["recommendations"]] == \
+        [("2026-10-01", 1, 0), ("2026-10-02", 2, 1)]
