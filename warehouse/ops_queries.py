@@ -130,9 +130,9 @@ def get_data_days(con) -> tuple[date | None, date | None]:
 def get_page_views_df(con, start: date, end: date) -> pd.DataFrame:
     """Page views per UTC day and tab within [start, end]: [date, page, views]."""
     return con.execute(f"""
-        SELECT day AS date, page, CAST(sum(events) AS BIGINT) AS views FROM {_LIVE_COUNTS} c
-        WHERE event = 'page_view' AND page IS NOT NULL AND day BETWEEN $start AND $end
-        GROUP BY ALL ORDER BY date, page""", {"start": start, "end": end}).df()
+        SELECT day AS date, page, page_views AS views FROM ({metric_sql('page_views_daily', _LIVE_COUNTS)}) v
+        WHERE page IS NOT NULL AND day BETWEEN $start AND $end ORDER BY date, page""",
+                       {"start": start, "end": end}).df()
 
 
 def get_daily_events_df(con, event: str, start: date, end: date, page: str | None = None) -> pd.DataFrame:

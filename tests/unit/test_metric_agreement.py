@@ -34,6 +34,11 @@ EVENTS = [
     ev("recommendation", None, DAY2, page="recommend", event_id=str(uuid.UUID(int=8))),
     ev("recommendation", None, DAY2, page="recommend", event_id=str(uuid.UUID(int=8))),
     ev("recommendation", None, LATE, page="recommend"),
+    ev("page_view", None), ev("page_view", None, DAY2), ev("page_view", None, DAY2, page="ebpm"),
+    ev("page_view", None, page=None),                                     # usage of an unknown tab
+    ev("page_view", None, DAY2, event_id=str(uuid.UUID(int=9))),
+    ev("page_view", None, DAY2, event_id=str(uuid.UUID(int=9))),          # the same event sent twice
+    ev("page_view", None, LATE),
 ]
 EXPECTED_ALL = {"A": (3, 2), "B": (2, 1)}           # (impressions, clicks): the duplicate counts once
 EXPECTED_WINDOW = {"A": (2, 1), "B": (2, 1)}        # 2026-10-01 .. 2026-10-02
@@ -99,3 +104,16 @@ def test_the_ops_api_serves_the_same_counts(tmp_path, monkeypatch):
     usage = client.get("/api/v1/ops/summary?section=usage&start=2026-10-01&end=2026-10-02").get_json()
     assert [(r["date"][:10], r["shown"], r["clicks"]) for r in usage["recommendations"]] == \
         [("2026-10-01", 1, 0), ("2026-10-02", 2, 1)]
+
+
+def test_marts_and_operations_queries_agree_on_page_views(warehouse_con):
+    con = warehouse_con
+    window = [date(2026, 10, 1), date(2026, 10, 2)]
+    mart = con.execute("SELECT day, page, page_views FROM mart.usage_by_page_day WHERE day BETWEEN ? AND ? "
+                       "AND page IS NOT NULL ORDER BY day, page", window).fetchall()
+    ops = q.get_page_views_df(con, *window)
+    expected = [(date(2026, 10, 1), "predict", 1), (date(2026, 10, 2), "ebpm", 1), (date(2026, 10, 2), "predict", 2)]
+    assert [(d, p, int(v)) for d, p, v in mart] == expected
+    assert [(d.date() if hasattr(d, "date") else d, p, int(v)) for d, p, v in ops.itertuples(index=False)] == expected
+    assert con.execute("SELECT page_views, sessions FROM mart.usage_by_page_day WHERE page IS NULL").fetchall() == \
+        [(1, 1)]

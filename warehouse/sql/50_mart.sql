@@ -19,10 +19,14 @@ SELECT dimension, level, count(*) AS students,
 FROM long GROUP BY dimension, level;
 
 -- mart.usage_by_page_day: page views and unique sessions per page and UTC day. Grain: (day, page).
+-- Page views are the usage KPI of sql/metrics/page_views_daily.sql (also read by the Operations tab and API).
 CREATE OR REPLACE VIEW mart.usage_by_page_day AS
-SELECT CAST(ts AS DATE) AS day, page, count(*) AS page_views, count(DISTINCT session_id) AS sessions
-FROM core.events WHERE event = 'page_view'
-GROUP BY ALL;
+WITH sessions AS (
+    SELECT CAST(ts AS DATE) AS day, page, count(DISTINCT session_id) AS sessions
+    FROM core.events WHERE event = 'page_view' GROUP BY ALL)
+SELECT views.day, views.page, views.page_views, sessions.sessions
+FROM ({metric:page_views_daily}) AS views
+JOIN sessions ON sessions.day = views.day AND sessions.page IS NOT DISTINCT FROM views.page;
 
 -- mart.ctr_by_variant_day: advice impressions, clicks and CTR per variant and day. Grain: (day, variant).
 -- The KPI is defined once in sql/metrics/advice_ctr_daily.sql (also read by the Operations tab and API).
