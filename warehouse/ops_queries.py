@@ -172,9 +172,8 @@ def get_recommendation_daily_df(con, start: date, end: date) -> pd.DataFrame:
 # ---- errors ---------------------------------------------------------------------------------
 def get_errors_hourly_df(con, since: datetime, until: datetime | None = None) -> pd.DataFrame:
     """Error events per clock hour in [since, until): [hour, errors]."""
-    return con.execute(f"""
-        SELECT date_trunc('hour', ts) AS hour, count(*) AS errors FROM {_LIVE_ERRORS} e
-        WHERE ts >= $since AND ($until IS NULL OR ts < $until) GROUP BY 1 ORDER BY 1""",
+    window = f"(SELECT * FROM {_LIVE_ERRORS} e WHERE ts >= $since AND ($until IS NULL OR ts < $until))"
+    return con.execute(f"SELECT hour, errors FROM ({metric_sql('errors_hourly', window)}) h ORDER BY 1",
                        {"since": since, "until": until}).df()
 
 

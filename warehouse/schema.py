@@ -18,21 +18,22 @@ SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql",
              "46_recsys.sql", "50_mart.sql")
 # The per-event form of core.events that KPI definitions read in the analysts' views.
 EVENT_COUNTS = "(SELECT CAST(ts AS DATE) AS day, event, page, variant, 1 AS events FROM core.events)"
-_METRIC_REF = re.compile(r"\{metric:(\w+)\}")
+_METRIC_REF = re.compile(r"\{metric:(\w+)(?::([a-z_]+\.[a-z_]+))?\}")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
 def read_sql(name: str) -> str:
-    """Return the text of a packaged .sql file, with each `{metric:NAME}` replaced by that KPI over core.events."""
+    """Return the text of a packaged .sql file, each `{metric:NAME}` replaced by that KPI over core.events
+    (`{metric:NAME:schema.relation}`: over that relation)."""
     text = resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
-    return _METRIC_REF.sub(lambda m: metric_sql(m.group(1), EVENT_COUNTS), text)
+    return _METRIC_REF.sub(lambda m: metric_sql(m.group(1), m.group(2) or EVENT_COUNTS), text)
 
 
-def metric_sql(name: str, counts: str) -> str:
-    """The one SELECT of KPI `name` (warehouse/sql/metrics/NAME.sql) over a counts relation (fixed SQL only)."""
+def metric_sql(name: str, source: str) -> str:
+    """The one SELECT of KPI `name` (warehouse/sql/metrics/NAME.sql) over a source relation (fixed SQL only)."""
     text = resources.files("warehouse").joinpath("sql", "metrics", f"{name}.sql").read_text(encoding="utf-8")
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return code.replace("{counts}", counts)
+    return code.replace("{source}", source)
 
 
 def migrations() -> list[tuple[int, str, str]]:

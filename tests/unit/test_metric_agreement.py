@@ -3,7 +3,7 @@ the same events: page-less, other-page, duplicate and out-of-window events inclu
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pytest
@@ -39,6 +39,9 @@ EVENTS = [
     ev("page_view", None, DAY2, event_id=str(uuid.UUID(int=9))),
     ev("page_view", None, DAY2, event_id=str(uuid.UUID(int=9))),          # the same event sent twice
     ev("page_view", None, LATE),
+    ev("error", None), ev("error", None, page=None), ev("error", None, DAY2, page="ebpm"),
+    ev("error", None, DAY2, event_id=str(uuid.UUID(int=10))), ev("error", None, DAY2, event_id=str(uuid.UUID(int=10))),
+    ev("error", None, LATE),
 ]
 EXPECTED_ALL = {"A": (3, 2), "B": (2, 1)}           # (impressions, clicks): the duplicate counts once
 EXPECTED_WINDOW = {"A": (2, 1), "B": (2, 1)}        # 2026-10-01 .. 2026-10-02
@@ -117,3 +120,13 @@ def test_marts_and_operations_queries_agree_on_page_views(warehouse_con):
     assert [(d.date() if hasattr(d, "date") else d, p, int(v)) for d, p, v in ops.itertuples(index=False)] == expected
     assert con.execute("SELECT page_views, sessions FROM mart.usage_by_page_day WHERE page IS NULL").fetchall() == \
         [(1, 1)]
+
+
+def test_marts_and_operations_queries_agree_on_errors_per_hour(warehouse_con):
+    con = warehouse_con
+    since, until = datetime(2026, 10, 1), datetime(2026, 10, 3)
+    mart = con.execute("SELECT hour, errors FROM mart.errors_by_hour WHERE hour >= ? AND hour < ? ORDER BY hour",
+                       [since, until]).fetchall()
+    ops = [(h.to_pydatetime(), int(n)) for h, n in q.get_errors_hourly_df(con, since, until).itertuples(index=False)]
+    expected = [(datetime(2026, 10, 1, 9), 2), (datetime(2026, 10, 2, 10), 2)]
+    assert [(h, int(n)) for h, n in mart] == ops == expected

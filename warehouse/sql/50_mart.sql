@@ -51,6 +51,11 @@ CREATE OR REPLACE VIEW mart.errors AS
 SELECT CAST(event_id AS VARCHAR) AS event_id, ts, page, session_id, json_extract_string(payload, '$.message') AS message, payload
 FROM core.events WHERE event = 'error';
 
+-- mart.errors_by_hour: error events per clock hour (UTC), the error-rate KPI of
+-- sql/metrics/errors_hourly.sql (also read by the Operations tab, the API and the monitor). Grain: hour.
+CREATE OR REPLACE VIEW mart.errors_by_hour AS
+SELECT hour, errors FROM ({metric:errors_hourly:mart.errors}) AS hourly;
+
 -- mart.predictions_by_day: predictions made in the app per day and model version. Grain: (day, model_version).
 CREATE OR REPLACE VIEW mart.predictions_by_day AS
 SELECT CAST(ts AS DATE) AS day, model_version, count(*) AS predictions, avg(predicted) AS mean_predicted
