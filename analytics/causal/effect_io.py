@@ -19,7 +19,9 @@ from analytics.causal import (
     EffectInputError, EffectResult, assess_assumptions, e_values, estimate_effects, placebo_test,
     random_common_cause_test, to_jsonable, validate_effect_input,
 )
+from analytics.causal.bootstrap import CI_KINDS
 from analytics.causal.design import is_categorical
+from analytics.causal.headline import ESTIMANDS
 from analytics.causal.validation import MAX_CATEGORY_LEVELS
 from analytics.student_schema import KAGGLE_HEADER, normalise_category
 from analytics.text_decoding import decode_text
@@ -28,7 +30,9 @@ from analytics.text_decoding import decode_text
 MAX_EFFECT_ROWS = 200_000
 SAMPLE_SEED = 20_261_123
 MAX_PSM_K = 20
-ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
+ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable",
+            "reason")
+MAX_BOOTSTRAP = 5_000
 # A text column counts as "numbers with stray text" when most of its distinct values are numbers.
 NUMERIC_SHARE = 0.5
 SHOWN_VALUES = 5
@@ -50,13 +54,29 @@ class EffectOptions:
     caliper: float | None = 0.2
     replace: bool = True
     trim: tuple[float, float] | None = None
+    cluster: str | None = None
+    fixed_effects: str | None = None
+    bootstrap: int = 0
+    ci: str = "percentile"
+    estimand: str = "ATE"
 
     def kwargs(self) -> dict:
         """Keyword arguments of `estimate_effects`."""
         return asdict(self)
 
+    def check_kwargs(self) -> dict:
+        """Keyword arguments of the refutation checks (the design, not the bootstrap)."""
+        return {key: getattr(self, key) for key in ("psm_k", "caliper", "replace", "trim", "cluster", "fixed_effects")}
 
-def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptions:
+
+def _optional_column(value, name: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise input_error("invalid_column_option", field=name, value=str(value))
+    return value
+
+
+def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None, cluster=None, fixed_effects=None, bootstrap=0,
+                   ci="percentile", estimand="ATE") -> EffectOptions:
     """Validated options; a bad value raises EffectInputError naming the option."""
     if isinstance(psm_k, bool) or not isinstance(psm_k, int) or not 1 <= psm_k <= MAX_PSM_K:
         raise input_error("invalid_psm_k", field="psm_k", value=str(psm_k), maximum=MAX_PSM_K)
@@ -72,8 +92,17 @@ def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptio
         if not valid:
             raise input_error("invalid_trim", field="trim", value=str(trim))
         trim = (float(trim[0]), float(trim[1]))
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or not (bootstrap == 0
+                                                                           or 20 <= bootstrap <= MAX_BOOTSTRAP):
+        raise input_error("invalid_bootstrap", field="bootstrap", value=str(bootstrap), maximum=MAX_BOOTSTRAP)
+    if ci not in CI_KINDS:
+        raise input_error("invalid_ci", field="ci", value=str(ci))
+    if not isinstance(estimand, str) or estimand.upper() not in ESTIMANDS:
+        raise input_error("invalid_estimand", field="estimand", value=str(estimand))
     return EffectOptions(psm_k=psm_k, caliper=None if caliper is None else float(caliper), replace=replace,
-                         trim=trim)
+                         trim=trim, cluster=_optional_column(cluster, "cluster"),
+                         fixed_effects=_optional_column(fixed_effects, "fixed_effects"), bootstrap=bootstrap,
+                         ci=ci, estimand=estimand.upper())
 
 
 def _column_name(raw: str) -> str:
@@ -150,9 +179,10 @@ def _stray_text(series: pd.Series) -> list[str]:
     return [str(value) for value in values[~numeric][:SHOWN_VALUES]]
 
 
-def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str]) -> list[dict]:
+def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
+                       cluster: str | None = None, fixed_effects: str | None = None) -> list[dict]:
     """analytics' validation plus covariates that mix numbers with stray text (a typo in a number column)."""
-    errors = validate_effect_input(df, treatment, outcome, covariates)
+    errors = validate_effect_input(df, treatment, outcome, covariates, cluster=cluster, fixed_effects=fixed_effects)
     stray = {column: _stray_text(df[column]) for column in covariates if column in df.columns}
     for column, values in stray.items():
         if values:
@@ -189,9 +219,11 @@ class EffectAnalysis:
 
 
 def run_checks(df: pd.DataFrame, result: EffectResult) -> tuple[list[dict], list[dict]]:
-    """Placebo and random-common-cause refutations, then the assumption report that uses them."""
+    """Placebo and random-common-cause refutations of the headline, then the assumption report."""
     spec = result.settings
-    options = {key: spec[key] for key in ("psm_k", "caliper", "replace", "trim")}
+    options = {key: spec[key] for key in ("psm_k", "caliper", "replace", "trim", "cluster", "fixed_effects")}
+    headline = result.headline or {"method": "aipw", "estimand": "ATE"}
+    options.update(method=headline["method"], estimand=headline["estimand"])
     args = (df, spec["treatment"], spec["outcome"], spec["covariates"])
     refutations = [placebo_test(*args, **options), random_common_cause_test(*args, **options)]
     return refutations, assess_assumptions(result, refutations)
@@ -223,7 +255,8 @@ def analyse_effect(df: pd.DataFrame, treatment: str, outcome: str, covariates: l
                    options: EffectOptions = EffectOptions(), *, post_treatment=frozenset(),
                    checks: bool = True) -> EffectAnalysis:
     """Validate, estimate with every method, and (unless checks=False) run the sensitivity checks."""
-    errors = check_effect_input(df, treatment, outcome, covariates)
+    errors = check_effect_input(df, treatment, outcome, covariates, cluster=options.cluster,
+                                fixed_effects=options.fixed_effects)
     if errors:
         raise EffectInputError(errors)
     result = note_sampling(estimate_effects(df, treatment, outcome, covariates, post_treatment=post_treatment,
@@ -236,6 +269,12 @@ def effect_payload(analysis: EffectAnalysis, describe, extra_diagnostics: dict |
     """The documented JSON: rows of the table, diagnostics (with sensitivity), warnings as sentences."""
     result = analysis.result
     rows = to_jsonable(result.table[list(ROW_KEYS)].to_dict(orient="records"))
+    for row in rows:   # the reason a row is unreliable, as a sentence next to its code
+        if row["reason"]:
+            row["reason"] = {**row["reason"], "message": describe(row["reason"])}
+    headline = result.headline and {**result.headline,
+                                    "reason": {**result.headline["reason"],
+                                               "message": describe(result.headline["reason"])}}
     diagnostics = to_jsonable({
         **result.diagnostics,
         "settings": result.settings,
@@ -245,4 +284,5 @@ def effect_payload(analysis: EffectAnalysis, describe, extra_diagnostics: dict |
         "warning_codes": result.warnings,
         **(extra_diagnostics or {}),
     })
-    return {"rows": rows, "diagnostics": diagnostics, "warnings": [describe(w) for w in result.warnings]}
+    return {"rows": rows, "headline": headline, "diagnostics": diagnostics,
+            "warnings": [describe(w) for w in result.warnings]}

@@ -108,7 +108,9 @@ def _score_warnings(score: np.ndarray, support: dict) -> list[dict]:
     return found
 
 
-def _problem(df, treatment, outcome, covariates, cluster, fixed_effects) -> Problem:
+def problem_of(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], cluster: str | None = None,
+               fixed_effects: str | None = None) -> Problem:
+    """Arrays of a validated effect problem (encoded covariates, group codes)."""
     return Problem(df[outcome].to_numpy(dtype=float), treatment_indicator(df[treatment]),
                    build_design(df, covariates).matrix,
                    None if fixed_effects is None else group_codes(df[fixed_effects]),
@@ -158,7 +160,7 @@ def estimate_effects(df: pd.DataFrame, treatment: str, outcome: str, covariates:
                                    fixed_effects=fixed_effects)
     if errors:
         raise EffectInputError(errors)
-    problem = _problem(df, treatment, outcome, covariates, cluster, fixed_effects)
+    problem = problem_of(df, treatment, outcome, covariates, cluster, fixed_effects)
     treated, y = problem.treated, problem.y
     options = {"psm_k": psm_k, "caliper": caliper, "replace": replace, "trim": trim}
     run = run_methods(problem, methods, **options)

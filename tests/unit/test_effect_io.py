@@ -78,6 +78,9 @@ def test_a_number_column_with_stray_text_is_a_non_numeric_covariate():
     ({"caliper": -1}, "invalid_caliper"), ({"caliper": float("nan")}, "invalid_caliper"),
     ({"replace": "yes"}, "invalid_replace"),
     ({"trim": [0.6, 0.9]}, "invalid_trim"), ({"trim": [0.1]}, "invalid_trim"), ({"trim": "0.1,0.9"}, "invalid_trim"),
+    ({"bootstrap": 5}, "invalid_bootstrap"), ({"bootstrap": True}, "invalid_bootstrap"),
+    ({"ci": "normal"}, "invalid_ci"), ({"estimand": "atc"}, "invalid_estimand"),
+    ({"cluster": ""}, "invalid_column_option"), ({"fixed_effects": 3}, "invalid_column_option"),
 ])
 def test_invalid_options_name_the_option(kwargs, code):
     with pytest.raises(EffectInputError) as excinfo:
@@ -89,7 +92,9 @@ def test_invalid_options_name_the_option(kwargs, code):
 def test_valid_options_become_estimator_arguments():
     options = effect_options(psm_k=3, caliper=None, replace=False, trim=[0.05, 0.95])
     assert options == EffectOptions(psm_k=3, caliper=None, replace=False, trim=(0.05, 0.95))
-    assert options.kwargs() == {"psm_k": 3, "caliper": None, "replace": False, "trim": (0.05, 0.95)}
+    assert options.kwargs() == {"psm_k": 3, "caliper": None, "replace": False, "trim": (0.05, 0.95),
+                                "cluster": None, "fixed_effects": None, "bootstrap": 0, "ci": "percentile",
+                                "estimand": "ATE"}
 
 
 def test_column_kinds_find_treatments_outcomes_and_groupings():
@@ -107,7 +112,9 @@ def test_payload_rows_match_the_table_and_are_strict_json():
     frame = simulate_confounded(600, seed=3)
     analysis = analyse_effect(frame, "treat", "y", ["x1", "x2", "group"], checks=False)
     payload = effect_payload(analysis, describe)
-    assert set(payload) == {"rows", "diagnostics", "warnings"}
+    assert set(payload) == {"rows", "headline", "diagnostics", "warnings"}
+    assert (payload["headline"]["method"], payload["headline"]["estimand"]) == ("aipw", "ATE")
+    assert payload["headline"]["reason"]["code"] == "headline_preferred"
     table = analysis.result.table
     assert [r["estimate"] for r in payload["rows"]] == pytest.approx(table["estimate"].tolist(), abs=0)
     assert [r["n"] for r in payload["rows"]] == table["n"].tolist()
