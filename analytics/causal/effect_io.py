@@ -8,8 +8,6 @@ the sentences live in analytics/causal/messages.py.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -21,6 +19,7 @@ from analytics.causal import (
 )
 from analytics.causal.bootstrap import CI_KINDS
 from analytics.causal.design import is_categorical
+from analytics.causal.effect_csv import CsvShapeError, cell_errors, parse_csv_text
 from analytics.causal.headline import ESTIMANDS
 from analytics.causal.validation import MAX_CATEGORY_LEVELS
 from analytics.student_schema import KAGGLE_HEADER, normalise_category
@@ -105,31 +104,28 @@ def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None, cluster=None, 
                          ci=ci, estimand=estimand.upper())
 
 
-def _column_name(raw: str) -> str:
-    name = raw.replace("\ufeff", "").strip().strip('"').strip()
-    return KAGGLE_HEADER.get(" ".join(name.lower().split()), name)
-
-
-def _delimiter(first_line: str) -> str:
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
+def _is_test_prep(name) -> bool:
+    key = " ".join(str(name).lower().split())
+    return key == "test_prep" or KAGGLE_HEADER.get(key) == "test_prep"
 
 
 def _coded_test_prep(frame: pd.DataFrame) -> pd.DataFrame:
-    """A Kaggle-style test_prep column ('completed'/'none') becomes the 0/1 treatment flag."""
-    column = frame.get("test_prep")
-    if column is None or not is_categorical(column):
-        return frame
-    canonical = column.map(lambda v: normalise_category("test_prep", str(v)) if pd.notna(v) else None)
-    if canonical.notna().all():
-        frame = frame.assign(test_prep=(canonical == "completed").astype(int))
+    """A Kaggle-style test-prep column ('completed'/'none'), under the user's own name, becomes 0/1."""
+    for name in [c for c in frame.columns if _is_test_prep(c)]:
+        column = frame[name]
+        if not is_categorical(column):
+            continue
+        canonical = column.map(lambda v: normalise_category("test_prep", str(v)) if pd.notna(v) else None)
+        if canonical.notna().all():
+            frame = frame.assign(**{name: (canonical == "completed").astype(int)})
     return frame
 
 
-def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
-    """Parse an uploaded CSV (UTF-8 with/without BOM or CP932; , ; or tab) into a DataFrame, in memory."""
+def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = MAX_EFFECT_ROWS,
+                    decimal: str | None = None) -> pd.DataFrame:
+    """Parse an uploaded CSV (UTF-8 with/without BOM or CP932; , ; or tab; decimal . or , detected) in memory.
+
+    Column names stay as written; bad cells are remembered per column (see effect_csv.py)."""
     if len(data) > max_bytes:
         raise input_error("file_too_large", name=name, size_mb=len(data) / 2**20, limit_mb=max_bytes / 2**20)
     if b"\0" in data[:BINARY_SNIFF_BYTES]:   # CP932 decodes almost any bytes; a NUL byte never occurs in a CSV
@@ -140,12 +136,11 @@ def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = M
         raise input_error("not_text", name=name) from exc
     if not text.strip():
         raise input_error("empty_file", name=name)
-    first_line = text.lstrip().splitlines()[0]
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(first_line), skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise input_error("unparseable_csv", name=name, detail=str(exc).splitlines()[0][:200]) from exc
-    return finish_frame(frame.rename(columns=lambda c: _column_name(str(c))), max_rows=max_rows)
+        frame = parse_csv_text(text, decimal=decimal)
+    except CsvShapeError as exc:
+        raise input_error(exc.code, exc.params.pop("column", None), name=name, **exc.params) from exc
+    return finish_frame(frame, max_rows=max_rows)
 
 
 def records_frame(rows: list, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
@@ -183,6 +178,11 @@ def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariate
                        cluster: str | None = None, fixed_effects: str | None = None) -> list[dict]:
     """analytics' validation plus covariates that mix numbers with stray text (a typo in a number column)."""
     errors = validate_effect_input(df, treatment, outcome, covariates, cluster=cluster, fixed_effects=fixed_effects)
+    bad_cells = cell_errors(df, [c for c in (treatment, outcome, *covariates, cluster, fixed_effects)
+                                 if c is not None and c in df.columns])
+    if bad_cells:   # the file's own cells, named with a line, replace the generic "missing values"
+        named = {e["column"] for e in bad_cells}
+        errors = bad_cells + [e for e in errors if not (e["code"] == "missing_values" and e["column"] in named)]
     stray = {column: _stray_text(df[column]) for column in covariates if column in df.columns}
     for column, values in stray.items():
         if values:

@@ -147,6 +147,32 @@ MESSAGES = {
                    "ja": "ci は percentile か bca で指定してください（指定値: {value}）。"},
     "invalid_estimand": {"en": "estimand must be 'ate' or 'att' (got {value}).",
                          "ja": "estimand は ate か att で指定してください（指定値: {value}）。"},
+    "nonfinite_value": {
+        "en": "Column '{column}' has {count} infinite value(s) such as '{value}' (first at line {line}); "
+              "replace them with numbers or remove those rows.",
+        "ja": "列「{column}」に無限大の値（'{value}' など）が {count} 件あります（最初は {line} 行目）。"
+              "数値に直すか、その行を削除してください。"},
+    "overflow_value": {
+        "en": "Column '{column}' has {count} value(s) too large to compute with, such as '{value}' (first at line "
+              "{line}); is it a typo or a missing-value code?",
+        "ja": "列「{column}」に計算できないほど大きな値（'{value}' など）が {count} 件あります（最初は {line} 行目）。"
+              "入力ミスか欠測コードではありませんか。"},
+    "stata_missing": {
+        "en": "Column '{column}' has {count} missing value(s) written as '{value}' (Stata style; first at line "
+              "{line}); fill them or remove those rows.",
+        "ja": "列「{column}」に '{value}'（Stata 形式の欠測）が {count} 件あります（最初は {line} 行目）。"
+              "値を補うか、その行を削除してください。"},
+    "empty_cells": {
+        "en": "Column '{column}' has {count} empty cell(s) (first at line {line}); fill them or remove those rows.",
+        "ja": "列「{column}」に空のセルが {count} 件あります（最初は {line} 行目）。値を補うか、その行を削除してください。"},
+    "ragged_row": {
+        "en": "line {line} has {n_fields} fields but the header has {n_columns} columns.",
+        "ja": "{line} 行目の項目数は {n_fields} ですが、見出しは {n_columns} 列です。"},
+    "empty_header": {"en": "column {position} has no name in the header line.",
+                     "ja": "見出し行の {position} 列目に名前がありません。"},
+    "duplicate_header": {
+        "en": "the header names '{column}' twice (columns {first} and {second}); rename one of them.",
+        "ja": "見出しに「{column}」が 2 回あります（{first} 列目と {second} 列目）。どちらかの名前を変えてください。"},
     "file_too_large": {"en": "{name} is {size_mb:.1f} MB; the limit is {limit_mb:.1f} MB.",
                        "ja": "{name} は {size_mb:.1f} MB あります。上限は {limit_mb:.1f} MB です。"},
     "not_text": {"en": "{name} is not a text CSV (UTF-8 or Shift_JIS).",

@@ -7,7 +7,7 @@ import pytest
 from analytics.causal import METHODS, estimate_effects, simulate_confounded
 from tests.integration.helpers import scalar
 
-ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
+ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable", "reason"}
 
 
 @pytest.fixture(scope="module")

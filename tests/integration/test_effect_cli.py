@@ -15,7 +15,7 @@ from pipelines.cli import main
 from tests.conftest import PYTHON, ROOT, run_env
 from tests.integration.helpers import scalar
 
-ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
+ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable", "reason"}
 # Estimators consistent for their estimand under the demo's design (constant effect, right models).
 CONSISTENT = {("psm", "ATT"), ("ipw", "ATE"), ("ipw", "ATT"), ("regression_adjustment", "ATE"),
               ("aipw", "ATE"), ("aipw", "ATT")}

@@ -30,12 +30,12 @@ def test_csv_in_cp932_with_semicolons_and_japanese_header():
     assert frame["処置"].tolist() == [1, 0] and frame["点数"].tolist() == [70, 60]
 
 
-def test_csv_with_bom_spaces_and_kaggle_header_codes_test_prep():
+def test_csv_with_bom_spaces_and_kaggle_header_keeps_names_and_codes_test_prep():
     text = ('\ufeff"gender", "test preparation course", "math score"\n'
             '"female", "completed", "72"\n"male", "none", "60"\n')
     frame = read_effect_csv(text.encode("utf-8"), "kaggle.csv", max_bytes=LIMIT)
-    assert list(frame.columns) == ["gender", "test_prep", "math_score"]
-    assert frame["test_prep"].tolist() == [1, 0]
+    assert list(frame.columns) == ["gender", "test preparation course", "math score"]   # as the user wrote them
+    assert frame["test preparation course"].tolist() == [1, 0]
     assert frame["gender"].tolist() == ["female", "male"]
 
 
