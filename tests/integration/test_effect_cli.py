@@ -61,7 +61,7 @@ def test_text_and_json_on_the_demo_warehouse(built_warehouse, capsys):
     assert "planted true effect (demo data): 3" in out
 
     payload = run_json(capsys, "--db", built_warehouse)
-    assert set(payload) == {"rows", "diagnostics", "warnings"}
+    assert set(payload) == {"rows", "headline", "diagnostics", "warnings"}
     assert all(set(r) == ROW_KEYS for r in payload["rows"])
     assert {r["method"] for r in payload["rows"]} == set(METHODS)
     assert all(isinstance(text, str) for text in payload["warnings"])
