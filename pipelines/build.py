@@ -119,7 +119,7 @@ def build(opts: BuildOptions) -> BuildSummary:
                                  for k, v in TRUE_EFFECT.items()])
                 con.executemany("INSERT INTO core.demo_truth VALUES ('tutoring', ?, ?, ?)",
                                 [[k, v, "planted effect of the school tutoring programme (points)"]
-                                 for k, v in TUTORING_EFFECT.items()])
+                                 for k, v in TUTORING_EFFECT.items() if v])
             summary.students = len(coded)
         with step("materials and interactions", opts.quiet):
             materials = generate_materials(opts.materials, opts.seed)

@@ -22,14 +22,17 @@ TRUE_EFFECT = {"math_score": 3.0, "reading_score": 5.0, "writing_score": 7.0}
 RACE_SHIFT = np.array([-3.0, -2.0, -1.0, 1.5, 5.0])
 PARENT_SHIFT = np.array([-3.0, -2.5, 0.5, 1.0, 2.5, 3.5])
 # Schools: about 500 pupils each (200 at n = 100,000), sizes varying, classes of CLASS_SIZE; each school
-# shifts all its pupils' scores (SD SCHOOL_SD points). A tutoring programme is given to whole schools
-# (TUTORED_SHARE of them, at random: a cluster-randomised trial) with a planted effect.
+# shifts all its pupils' scores (SD SCHOOL_SD points), taken out of the pupils' own noise so that score
+# spreads (and clipping at 100, which would bend the test-prep truth) stay as before. A math tutoring
+# programme is given to whole schools (TUTORED_SHARE of them, at random: a cluster-randomised trial) with
+# a planted effect; its shift is centred so the mean score stays as before too.
 PUPILS_PER_SCHOOL = 500
 MIN_SCHOOLS = 10
 CLASS_SIZE = 30
-SCHOOL_SD = 3.0
+SCHOOL_SD = {"math_score": 3.0, "reading_score": 2.0, "writing_score": 2.0}
+NOISE_SD = {"math_score": 4.4, "reading_score": 2.6, "writing_score": 2.6}   # school + pupil noise together
 TUTORED_SHARE = 0.4
-TUTORING_EFFECT = {"math_score": 4.0, "reading_score": 2.0, "writing_score": 2.0}
+TUTORING_EFFECT = {"math_score": 4.0, "reading_score": 0.0, "writing_score": 0.0}
 # A separate stream for the schools, so the pupils' own draws (and the test-prep truth) are unchanged.
 SCHOOL_STREAM = 12
 # Who takes the course: more likely with educated parents and standard lunch (the confounding).
@@ -55,14 +58,21 @@ def generate_schools(n: int, seed: int) -> pd.DataFrame:
     tutored[rng.permutation(n_schools)[:max(1, round(TUTORED_SHARE * n_schools))]] = True
     return pd.DataFrame({"school_code": school.astype(np.int16), "class_code": (within // CLASS_SIZE).astype(np.int16),
                          "tutoring_code": tutored[school].astype(np.int8),
-                         "school_effect": (SCHOOL_SD * rng.standard_normal(n_schools))[school]})
+                         "school_effect": rng.standard_normal(n_schools)[school]})
 
 
 def generate_students(n: int, seed: int) -> pd.DataFrame:
     """Return n students with codes (gender, race, parent, lunch, prep, school, class, tutoring) and scores."""
     schools = generate_schools(n, seed)
-    school_shift = schools["school_effect"].to_numpy()
+    school_z = schools["school_effect"].to_numpy()
     tutoring = schools["tutoring_code"].to_numpy()
+
+    def school_part(outcome):   # school effect + centred tutoring effect (mean 0 over pupils in expectation)
+        return SCHOOL_SD[outcome] * school_z + TUTORING_EFFECT[outcome] * (tutoring - TUTORED_SHARE)
+
+    def noise(outcome):
+        return np.sqrt(NOISE_SD[outcome] ** 2 - SCHOOL_SD[outcome] ** 2) * rng.standard_normal(n)
+
     rng = np.random.default_rng(seed)
     female = rng.random(n) < P_FEMALE
     race = rng.choice(5, size=n, p=P_RACE)
@@ -74,14 +84,14 @@ def generate_students(n: int, seed: int) -> pd.DataFrame:
     verbal = rng.standard_normal(n)         # verbal ability -> reading-writing correlation
     base = RACE_SHIFT[race] + PARENT_SHIFT[parent] + 9.0 * standard
     math = (55.5 + base + 2.0 * standard + 5.0 * ~female + 12.5 * general
-            + 3.2 * verbal + TRUE_EFFECT["math_score"] * prep + 4.4 * rng.standard_normal(n)
-            + school_shift + TUTORING_EFFECT["math_score"] * tutoring)
+            + 3.2 * verbal + TRUE_EFFECT["math_score"] * prep + noise("math_score")
+            + school_part("math_score"))
     reading = (61.0 + 0.7 * base - 1.0 * standard + 7.0 * female + 11.0 * general
-               + 5.2 * verbal + TRUE_EFFECT["reading_score"] * prep + 2.6 * rng.standard_normal(n)
-               + school_shift + TUTORING_EFFECT["reading_score"] * tutoring)
+               + 5.2 * verbal + TRUE_EFFECT["reading_score"] * prep + noise("reading_score")
+               + school_part("reading_score"))
     writing = (58.0 + 0.7 * base - 0.5 * standard + 9.0 * female + 11.0 * general
-               + 5.4 * verbal + TRUE_EFFECT["writing_score"] * prep + 2.6 * rng.standard_normal(n)
-               + school_shift + TUTORING_EFFECT["writing_score"] * tutoring)
+               + 5.4 * verbal + TRUE_EFFECT["writing_score"] * prep + noise("writing_score")
+               + school_part("writing_score"))
     clip = lambda x: np.clip(np.rint(x), 0, 100).astype(np.int16)  # noqa: E731
     return pd.DataFrame({
         "gender_code": (~female).astype(np.int8),   # 0 female, 1 male (GENDERS order)

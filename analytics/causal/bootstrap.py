@@ -139,7 +139,7 @@ def psm_cluster_se(problem: Problem, logit: np.ndarray, *, k: int, caliper: floa
         if treated.all() or not treated.any():
             continue
         match = psm_att(problem.y[rows], treated, logit[rows], k=k, caliper=caliper, replace=replace,
-                        strata=None if strata is None else strata[rows])
+                        strata=None if strata is None else strata[rows], with_se=False)
         estimates.append(match.row["estimate"])
     finite = np.asarray(estimates)[np.isfinite(estimates)]
     return float(finite.std(ddof=1)) if len(finite) > 1 else math.nan

@@ -15,7 +15,7 @@ from scipy import stats
 from analytics.causal.clusters import Grouping, influence_se, subset
 from analytics.causal.design import with_intercept
 from analytics.causal.propensity import PropensityFit
-from analytics.causal.regression import ols_treatment_coefficient
+from analytics.causal.regression import least_squares, ols_treatment_coefficient
 
 TABLE_COLUMNS = ["method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"]
 CONFIDENCE = 0.95
@@ -40,11 +40,11 @@ def empty_row(method: str, estimand: str, n: int = 0) -> dict:
 
 
 def difference_in_means(outcome: np.ndarray, treated: np.ndarray, *, fixed_effects: Grouping | None = None,
-                        clusters: Grouping | None = None) -> list[dict]:
+                        clusters: Grouping | None = None, with_se: bool = True) -> list[dict]:
     """Naive treated-minus-control mean difference with Welch's t-test (within groups / clustered: OLS)."""
-    if fixed_effects is not None or clusters is not None:
+    if fixed_effects is not None or clusters is not None or not with_se:
         estimate, se = ols_treatment_coefficient(outcome, treated, np.empty((len(outcome), 0)),
-                                                 fixed_effects=fixed_effects, clusters=clusters)
+                                                 fixed_effects=fixed_effects, clusters=clusters, with_se=with_se)
         return [effect_row("difference_in_means", "ATE", estimate, se, len(outcome))]
     treated_y, control_y = outcome[treated], outcome[~treated]
     test = stats.ttest_ind(treated_y, control_y, equal_var=False)
@@ -59,10 +59,11 @@ def difference_in_means(outcome: np.ndarray, treated: np.ndarray, *, fixed_effec
 
 
 def regression_adjustment(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray, *,
-                          fixed_effects: Grouping | None = None, clusters: Grouping | None = None) -> list[dict]:
+                          fixed_effects: Grouping | None = None, clusters: Grouping | None = None,
+                          with_se: bool = True) -> list[dict]:
     """OLS of outcome on treatment and covariates (and fixed effects); the treatment coefficient."""
     estimate, se = ols_treatment_coefficient(outcome, treated, covariates, fixed_effects=fixed_effects,
-                                             clusters=clusters)
+                                             clusters=clusters, with_se=with_se)
     return [effect_row("regression_adjustment", "ATE", estimate, se, len(outcome))]
 
 
@@ -99,6 +100,8 @@ def _hajek_influence(outcome, unit_weight, weight_gradient, fit, coef_influence)
     derivative with respect to the logistic linear predictor.
     """
     mean = np.sum(unit_weight * outcome) / np.sum(unit_weight)
+    if coef_influence is None:   # point estimate only (bootstrap replicates)
+        return mean, np.zeros(len(outcome))
     residual = outcome - mean
     jacobian = (weight_gradient * residual) @ fit.design / len(outcome)
     influence = (unit_weight * residual + coef_influence @ jacobian) / np.mean(unit_weight)
@@ -106,13 +109,13 @@ def _hajek_influence(outcome, unit_weight, weight_gradient, fit, coef_influence)
 
 
 def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
-        trim: tuple[float, float] | None = None, clusters: Grouping | None = None) -> list[dict]:
-    """Inverse-probability-weighted ATE and ATT (normalized weights, sandwich SE)."""
+        trim: tuple[float, float] | None = None, clusters: Grouping | None = None, with_se: bool = True) -> list[dict]:
+    """Inverse-probability-weighted ATE and ATT (normalized weights, sandwich SE unless not with_se)."""
     kept = trim_mask(fit.score, trim).astype(float)
     score, is_treated, is_control = fit.score, treated.astype(float), (~treated).astype(float)
     if not (kept * is_treated).any() or not (kept * is_control).any():
         return [empty_row("ipw", "ATE"), empty_row("ipw", "ATT")]
-    coef_influence = _score_influence(fit, treated)
+    coef_influence = _score_influence(fit, treated) if with_se else None
     n_total, n_kept = len(outcome), int(kept.sum())
     # d(1/e)/d(eta) = -(1-e)/e, d(1/(1-e))/d(eta) = e/(1-e), d(e/(1-e))/d(eta) = e/(1-e).
     odds = score / (1 - score)
@@ -126,7 +129,7 @@ def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
     rows = []
     for estimand, (mean1, infl1), (mean0, infl0) in (("ATE", ate_treated, ate_control),
                                                      ("ATT", att_treated, att_control)):
-        se = influence_se(infl1 - infl0, clusters)
+        se = influence_se(infl1 - infl0, clusters) if with_se else float("nan")
         rows.append(effect_row("ipw", estimand, mean1 - mean0, se, n_kept))
     return rows
 
@@ -134,8 +137,7 @@ def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
 def _arm_predictions(outcome, covariates, fit_rows) -> np.ndarray:
     """Least-squares outcome model fitted on `fit_rows`, predicted for every unit."""
     design = with_intercept(covariates)
-    coef, *_ = np.linalg.lstsq(design[fit_rows], outcome[fit_rows], rcond=None)
-    return design @ coef
+    return design @ least_squares(design[fit_rows], outcome[fit_rows])
 
 
 def aipw(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray, fit: PropensityFit, *,

@@ -47,8 +47,10 @@ class Pass:
 
 
 def run_methods(problem: Problem, methods: list[str], *, psm_k: int = 1, caliper: float | None = 0.2,
-                replace: bool = True, trim: tuple[float, float] | None = None) -> Pass:
-    """Rows of the effect table in the requested order (SEs clustered when the problem has clusters)."""
+                replace: bool = True, trim: tuple[float, float] | None = None, with_se: bool = True) -> Pass:
+    """Rows of the effect table in the requested order (SEs clustered when the problem has clusters).
+
+    with_se=False gives the point estimates alone (SEs NaN): bootstrap replicates and placebo runs."""
     p = problem
     covariates = p.model_covariates()
     fit = fit_propensity(covariates, p.treated)
@@ -56,20 +58,24 @@ def run_methods(problem: Problem, methods: list[str], *, psm_k: int = 1, caliper
     match = None
     for method in methods:
         if method == "difference_in_means":
-            rows += difference_in_means(p.y, p.treated, fixed_effects=p.fixed_effects, clusters=p.clusters)
+            rows += difference_in_means(p.y, p.treated, fixed_effects=p.fixed_effects, clusters=p.clusters,
+                                        with_se=with_se)
         elif method == "regression_adjustment":
-            rows += regression_adjustment(p.y, p.treated, p.x, fixed_effects=p.fixed_effects, clusters=p.clusters)
+            rows += regression_adjustment(p.y, p.treated, p.x, fixed_effects=p.fixed_effects, clusters=p.clusters,
+                                          with_se=with_se)
         elif method == "ipw":
-            rows += ipw(p.y, p.treated, fit, trim=trim, clusters=p.clusters)
+            rows += ipw(p.y, p.treated, fit, trim=trim, clusters=p.clusters, with_se=with_se)
         elif method == "aipw":
             rows += aipw(p.y, p.treated, covariates, fit, trim=trim, clusters=p.clusters)
         else:
             strata = None if p.fixed_effects is None else p.fixed_effects.codes
-            match = psm_att(p.y, p.treated, fit.logit, k=psm_k, caliper=caliper, replace=replace, strata=strata)
+            match = psm_att(p.y, p.treated, fit.logit, k=psm_k, caliper=caliper, replace=replace, strata=strata,
+                            with_se=with_se)
             rows.append(match.row)
     return Pass(rows, fit, match)
 
 
 def point_estimates(problem: Problem, methods: list[str], **options) -> dict[tuple[str, str], float]:
     """{(method, estimand): estimate} of one pass (bootstrap replicates, placebo permutations)."""
-    return {(row["method"], row["estimand"]): row["estimate"] for row in run_methods(problem, methods, **options).rows}
+    rows = run_methods(problem, methods, with_se=False, **options).rows
+    return {(row["method"], row["estimand"]): row["estimate"] for row in rows}

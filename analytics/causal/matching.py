@@ -68,7 +68,7 @@ def _kth_nearest_distance(sorted_values: np.ndarray, queries: np.ndarray, k: int
     return np.partition(distance, k - 1, axis=1)[:, k - 1]
 
 
-def _match_with_replacement(treated_logit, control_logit, control_y, k, width) -> _Matching:
+def _match_with_replacement(treated_logit, control_logit, control_y, k, width, keep_pairs=True) -> _Matching:
     """Every control within the k-th nearest distance (ties included, as in Abadie–Imbens), capped
     by the caliper. Matches are contiguous runs of the sorted controls, so sums come from prefix
     sums and difference arrays without building the (possibly huge, with ties) list of pairs."""
@@ -94,7 +94,7 @@ def _match_with_replacement(treated_logit, control_logit, control_y, k, width) -
         return summed
 
     pairs = None
-    if n_matches.sum() <= MAX_STORED_PAIRS:
+    if keep_pairs and n_matches.sum() <= MAX_STORED_PAIRS:
         pair_treated = np.repeat(np.arange(len(n_matches)), n_matches)
         run_start = np.repeat(np.cumsum(n_matches) - n_matches, n_matches)
         pair_sorted = np.repeat(low, n_matches) + np.arange(len(pair_treated)) - run_start
@@ -138,7 +138,7 @@ class _Available:
         self.left[position + 1] = position
 
 
-def _match_without_replacement(treated_logit, control_logit, control_y, k, width) -> _Matching:
+def _match_without_replacement(treated_logit, control_logit, control_y, k, width, keep_pairs=True) -> _Matching:
     """Greedy matching, highest score first, one control per treated unit per round (k rounds)."""
     sorted_positions = np.argsort(control_logit, kind="stable")
     sorted_logit = control_logit[sorted_positions]
@@ -189,6 +189,17 @@ def _control_variance(control_logit: np.ndarray, control_y: np.ndarray) -> np.nd
     return variance
 
 
+NO_PAIRS = pd.DataFrame({"treated_row": np.array([], int), "control_row": np.array([], int), "weight": np.array([])})
+
+
+def _pairs_frame(pairs, treated_rows, control_rows) -> pd.DataFrame:
+    if pairs is None:
+        return NO_PAIRS
+    pair_treated, pair_control, pair_weight = pairs
+    return pd.DataFrame({"treated_row": treated_rows[pair_treated], "control_row": control_rows[pair_control],
+                         "weight": pair_weight})
+
+
 def _exact_strata(logit: np.ndarray, strata: np.ndarray | None, width: float | None):
     """Logits moved apart by stratum so that no match (nor variance neighbour) crosses strata.
 
@@ -201,15 +212,18 @@ def _exact_strata(logit: np.ndarray, strata: np.ndarray | None, width: float | N
 
 
 def psm_att(outcome: np.ndarray, treated: np.ndarray, logit: np.ndarray, *, k: int = 1,
-            caliper: float | None = 0.2, replace: bool = True, strata: np.ndarray | None = None) -> MatchResult:
-    """Nearest-neighbour 1:k matching on the propensity logit (exactly within `strata` codes); ATT, AI SE."""
+            caliper: float | None = 0.2, replace: bool = True, strata: np.ndarray | None = None,
+            with_se: bool = True) -> MatchResult:
+    """Nearest-neighbour 1:k matching on the propensity logit (exactly within `strata` codes); ATT, AI SE.
+
+    with_se=False (bootstrap replicates) skips the SE and the list of pairs."""
     treated_rows, control_rows = np.flatnonzero(treated), np.flatnonzero(~treated)
     width = caliper_width(logit, treated, caliper)
     logit, width = _exact_strata(logit, strata, width)
     treated_logit, control_logit = logit[treated_rows], logit[control_rows]
     control_y = outcome[control_rows]
     matcher = _match_with_replacement if replace else _match_without_replacement
-    matching = matcher(treated_logit, control_logit, control_y, k, width)
+    matching = matcher(treated_logit, control_logit, control_y, k, width, with_se)
     is_matched = matching.n_matches > 0
     counts = {"n_treated_matched": int(is_matched.sum()),
               "n_treated_discarded": int((~is_matched).sum()),
@@ -217,17 +231,17 @@ def psm_att(outcome: np.ndarray, treated: np.ndarray, logit: np.ndarray, *, k: i
     weights = np.zeros(len(outcome))
     weights[treated_rows[is_matched]] = 1.0
     weights[control_rows] = matching.control_weight
-    pair_treated, pair_control, pair_weight = matching.pairs or (np.array([], int), np.array([], int), np.array([]))
-    pairs = pd.DataFrame({"treated_row": treated_rows[pair_treated], "control_row": control_rows[pair_control],
-                          "weight": pair_weight})
+    pairs = _pairs_frame(matching.pairs, treated_rows, control_rows) if with_se else NO_PAIRS
     if not is_matched.any():
         return MatchResult(empty_row("psm", "ATT"), weights, pairs, counts, width)
     differences = outcome[treated_rows[is_matched]] - matching.imputed[is_matched]
     att = differences.mean()
+    n_used = counts["n_treated_matched"] + counts["n_controls_used"]
+    if not with_se:
+        return MatchResult(effect_row("psm", "ATT", att, float("nan"), n_used), weights, pairs, counts, width)
     # Abadie & Imbens (2006) population ATT variance, with weights generalised to 1/k_i (ties, or a
     # caliper leaving fewer than k matches).
     reuse = matching.control_weight**2 - matching.control_weight_sq
     variance = (np.sum((differences - att) ** 2)
                 + np.sum(reuse * _control_variance(control_logit, control_y))) / is_matched.sum() ** 2
-    n_used = counts["n_treated_matched"] + counts["n_controls_used"]
     return MatchResult(effect_row("psm", "ATT", att, np.sqrt(variance), n_used), weights, pairs, counts, width)
