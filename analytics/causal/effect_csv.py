@@ -148,12 +148,24 @@ def parse_csv_text(text: str, *, decimal: str | None = None) -> pd.DataFrame:
     return frame
 
 
+def _value_errors(series: pd.Series, column: str) -> list[dict]:
+    """Infinite or huge numbers that arrived without a file (JSON rows): named with their row number."""
+    if not pd.api.types.is_float_dtype(series):
+        return []
+    values = series.to_numpy(dtype=float)
+    for code, where in (("nonfinite_rows", np.isinf(values)), ("overflow_rows", np.abs(values) > MAX_ABS_VALUE)):
+        if where.any():
+            return [{"code": code, "column": column,
+                     "message_params": {"count": int(where.sum()), "row": int(np.argmax(where)) + 1}}]
+    return []
+
+
 def cell_errors(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
-    """One error per used column with bad cells: the most specific problem, its count and first line."""
+    """One error per used column with bad cells: the most specific problem, its count and first line (or row)."""
     problems = frame.attrs.get(PROBLEMS_ATTR) or {}
     errors = []
     for column in dict.fromkeys(columns):
-        for problem in problems.get(column, [])[:1]:
-            errors.append({"code": problem["code"], "column": column,
-                           "message_params": {k: v for k, v in problem.items() if k != "code"}})
+        found = problems.get(column, [])[:1]
+        errors += ([{"code": p["code"], "column": column, "message_params": {k: v for k, v in p.items() if k != "code"}}
+                    for p in found] or _value_errors(frame[column], column))
     return errors

@@ -165,6 +165,10 @@ MESSAGES = {
     "empty_cells": {
         "en": "Column '{column}' has {count} empty cell(s) (first at line {line}); fill them or remove those rows.",
         "ja": "列「{column}」に空のセルが {count} 件あります（最初は {line} 行目）。値を補うか、その行を削除してください。"},
+    "nonfinite_rows": {"en": "Column '{column}' has {count} infinite value(s) (first in row {row}).",
+                       "ja": "列「{column}」に無限大の値が {count} 件あります（最初は {row} 行目）。"},
+    "overflow_rows": {"en": "Column '{column}' has {count} value(s) too large to compute with (first in row {row}).",
+                      "ja": "列「{column}」に計算できないほど大きな値が {count} 件あります（最初は {row} 行目）。"},
     "ragged_row": {
         "en": "line {line} has {n_fields} fields but the header has {n_columns} columns.",
         "ja": "{line} 行目の項目数は {n_fields} ですが、見出しは {n_columns} 列です。"},

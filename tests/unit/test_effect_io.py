@@ -187,3 +187,13 @@ def test_a_large_table_is_analysed_on_a_seeded_sample_that_says_so():
         analysis.result.warnings[0], "ja")
     small = simulate_confounded(500, seed=1)
     assert sample_for_analysis(small, limit=8_000) is small              # small tables are left whole
+
+
+def test_infinite_or_huge_numbers_in_json_rows_are_named_with_their_row():
+    frame = records_frame([{"t": i % 2, "y": float(i), "x": float(i % 7)} for i in range(40)])
+    frame.loc[4, "y"] = float("inf")
+    frame.loc[6, "x"] = 1e300
+    errors = check_effect_input(frame, "t", "y", ["x"])
+    assert [(e["code"], e["column"], e["message_params"]["row"]) for e in errors[:2]] == [
+        ("nonfinite_rows", "y", 5), ("overflow_rows", "x", 7)]
+    assert "row 5" in describe(errors[0]) and "5 行目" in describe(errors[0], "ja")
