@@ -151,6 +151,6 @@ def test_openapi_documents_request_and_response(client):
     assert {"treatment", "outcome", "covariates", "rows", "psm_k", "caliper", "replace", "trim"} <= set(
         request["properties"])
     response = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert response["required"] == ["rows", "diagnostics", "warnings"]
+    assert response["required"] == ["rows", "headline", "diagnostics", "warnings"]
     assert set(response["properties"]["rows"]["items"]["required"]) == ROW_KEYS
     assert {"400", "413", "422"} <= set(operation["responses"])
