@@ -17,13 +17,10 @@ from scipy import stats
 from analytics.causal.clusters import Grouping
 from analytics.causal.estimators import CONFIDENCE
 from analytics.causal.fitting import Problem, point_estimates
-from analytics.causal.matching import psm_att
 
 CI_KINDS = ("percentile", "bca")
 MAX_BOOTSTRAP = 5_000
 JACKKNIFE_BLOCKS = 20
-# Replicates behind the clustered PSM SE (the matching is refitted, the propensity kept).
-PSM_CLUSTER_REPLICATES = 100
 # A replicate share this large without an estimate (e.g. no treated left after trimming) means
 # the bootstrap says nothing about that row.
 MAX_FAILED_SHARE = 0.1
@@ -124,25 +121,6 @@ def bootstrap_rows(problem: Problem, methods: list[str], rows: list[dict], *, n_
         updated.append({**row, "se": se, "ci_low": low, "ci_high": high, "p_value": p_value,
                         "se_type": "bootstrap", "n_bootstrap": len(finite), "ci_kind": ci})
     return updated
-
-
-def psm_cluster_se(problem: Problem, logit: np.ndarray, *, k: int, caliper: float | None, replace: bool,
-                   seed: int = 0, n_boot: int = PSM_CLUSTER_REPLICATES) -> float:
-    """SE of the PSM ATT from a cluster bootstrap of the matching (the fitted propensity kept)."""
-    rng = np.random.default_rng(seed)
-    index = _cluster_index(problem.clusters)
-    strata = None if problem.fixed_effects is None else problem.fixed_effects.codes
-    estimates = []
-    for _ in range(n_boot):
-        rows = resample(len(problem.y), problem.clusters, rng, index)
-        treated = problem.treated[rows]
-        if treated.all() or not treated.any():
-            continue
-        match = psm_att(problem.y[rows], treated, logit[rows], k=k, caliper=caliper, replace=replace,
-                        strata=None if strata is None else strata[rows], with_se=False)
-        estimates.append(match.row["estimate"])
-    finite = np.asarray(estimates)[np.isfinite(estimates)]
-    return float(finite.std(ddof=1)) if len(finite) > 1 else math.nan
 
 
 def interactive_replicates(seconds_per_replicate: float, budget: float = INTERACTIVE_SECONDS) -> int:

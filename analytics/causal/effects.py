@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 
 from analytics.causal import diagnostics as diag
-from analytics.causal.bootstrap import bootstrap_rows, psm_cluster_se
-from analytics.causal.clusters import cluster_warnings, group_codes
+from analytics.causal.bootstrap import bootstrap_rows
+from analytics.causal.clusters import cluster_warnings, group_codes, influence_se
 from analytics.causal.design import build_design, treatment_indicator
 from analytics.causal.estimators import TABLE_COLUMNS, effect_row, ipw_weights, trim_mask
 from analytics.causal.fitting import Problem, run_methods
+from analytics.causal.matching import psm_linear_influence
 from analytics.causal.headline import (
     ESTIMANDS, EXTREME_SCORE, SUPPORT_SHARE_THRESHOLD, choose_headline, mark_reliability,
 )
@@ -122,9 +123,9 @@ def _uncertainty(problem: Problem, run, methods, *, cluster, bootstrap, bootstra
     """Rows with the SE type each one carries: analytic, cluster (CR1 / cluster bootstrap) or bootstrap."""
     se_type = "cluster" if cluster else "analytic"
     rows = [{**row, "se_type": se_type} for row in run.rows]
-    if cluster and run.match is not None and not bootstrap:
-        se = psm_cluster_se(problem, run.fit.logit, k=options["psm_k"], caliper=options["caliper"],
-                            replace=options["replace"], seed=seed)
+    if cluster and run.match is not None and math.isfinite(run.match.row["estimate"]):
+        influence = psm_linear_influence(problem.y, problem.treated, problem.model_covariates(), run.match)
+        se = influence_se(influence * len(influence), problem.clusters)
         rows = [effect_row_with_se(row, se) if row["method"] == "psm" else row for row in rows]
     if bootstrap:
         rows = bootstrap_rows(problem, methods, rows, n_boot=bootstrap, ci=ci, seed=seed,
