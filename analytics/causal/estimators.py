@@ -19,11 +19,12 @@ from analytics.causal.regression import least_squares, ols_treatment_coefficient
 
 TABLE_COLUMNS = ["method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"]
 CONFIDENCE = 0.95
+Z_CRITICAL = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
 
 def effect_row(method: str, estimand: str, estimate: float, se: float, n: int) -> dict:
     """One table row with a normal-approximation CI and two-sided p-value."""
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    z = Z_CRITICAL
     p_value = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
     return {
         "method": method, "estimand": estimand, "estimate": float(estimate), "se": float(se),
