@@ -48,7 +48,8 @@ class DemoStudents:
 
 
 def generate_schools(n: int, seed: int) -> pd.DataFrame:
-    """Per pupil: school code, class code within the school, the school's tutoring flag and school effect."""
+    """Per pupil: school code, class code within the school, the school's tutoring flag and its school effect
+    on each subject (standard normal; independent across subjects so score correlations stay as before)."""
     rng = np.random.default_rng([seed, SCHOOL_STREAM])
     n_schools = max(1, min(max(MIN_SCHOOLS, n // PUPILS_PER_SCHOOL), n // 20))
     sizes = school_sizes(n, n_schools, rng) if n_schools > 1 else np.array([n])
@@ -58,17 +59,17 @@ def generate_schools(n: int, seed: int) -> pd.DataFrame:
     tutored[rng.permutation(n_schools)[:max(1, round(TUTORED_SHARE * n_schools))]] = True
     return pd.DataFrame({"school_code": school.astype(np.int16), "class_code": (within // CLASS_SIZE).astype(np.int16),
                          "tutoring_code": tutored[school].astype(np.int8),
-                         "school_effect": rng.standard_normal(n_schools)[school]})
+                         **{f"school_effect_{outcome}": rng.standard_normal(n_schools)[school] for outcome in SCHOOL_SD}})
 
 
 def generate_students(n: int, seed: int) -> pd.DataFrame:
     """Return n students with codes (gender, race, parent, lunch, prep, school, class, tutoring) and scores."""
     schools = generate_schools(n, seed)
-    school_z = schools["school_effect"].to_numpy()
     tutoring = schools["tutoring_code"].to_numpy()
 
-    def school_part(outcome):   # school effect + centred tutoring effect (mean 0 over pupils in expectation)
-        return SCHOOL_SD[outcome] * school_z + TUTORING_EFFECT[outcome] * (tutoring - TUTORED_SHARE)
+    def school_part(outcome):   # school effect (its own per subject) + centred tutoring effect
+        return (SCHOOL_SD[outcome] * schools[f"school_effect_{outcome}"].to_numpy()
+                + TUTORING_EFFECT[outcome] * (tutoring - TUTORED_SHARE))
 
     def noise(outcome):
         return np.sqrt(NOISE_SD[outcome] ** 2 - SCHOOL_SD[outcome] ** 2) * rng.standard_normal(n)
