@@ -192,8 +192,9 @@ def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariate
 
 
 def column_kinds(df: pd.DataFrame) -> dict[str, list[str]]:
-    """Which columns can be the treatment (0/1), the outcome (other numbers), a covariate or a subgroup."""
-    kinds: dict[str, list[str]] = {"binary": [], "numeric": [], "covariates": [], "grouping": []}
+    """Which columns can be the treatment (0/1), the outcome (other numbers), a covariate, a subgroup, or a
+    cluster / fixed-effect id ("ids": 2+ levels, repeated across rows, any cardinality)."""
+    kinds: dict[str, list[str]] = {"binary": [], "numeric": [], "covariates": [], "grouping": [], "ids": []}
     for column in df.columns:
         series = df[column].dropna()
         n_levels = series.nunique()
@@ -205,6 +206,8 @@ def column_kinds(df: pd.DataFrame) -> dict[str, list[str]]:
             kinds["covariates"].append(column)
         if 2 <= n_levels <= (MAX_CATEGORY_LEVELS if categorical else MAX_NUMERIC_GROUPS):
             kinds["grouping"].append(column)
+        if 2 <= n_levels < len(series) and (categorical or pd.api.types.is_integer_dtype(series)):
+            kinds["ids"].append(column)
     return kinds
 
 

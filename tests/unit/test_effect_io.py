@@ -106,6 +106,9 @@ def test_column_kinds_find_treatments_outcomes_and_groupings():
     assert kinds["numeric"] == ["y", "rating", "const"]
     assert kinds["covariates"] == ["treat", "flag", "y", "rating", "group"]
     assert kinds["grouping"] == ["treat", "flag", "rating", "group"]
+    assert kinds["ids"] == ["treat", "rating", "group"]   # "id" is unique per row: no cluster
+    schools = column_kinds(frame.assign(school=[f"s{i // 2}" for i in range(60)]))
+    assert "school" in schools["ids"] and "school" not in schools["covariates"]
 
 
 def test_payload_rows_match_the_table_and_are_strict_json():
