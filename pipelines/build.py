@@ -12,7 +12,13 @@ import pandas as pd
 from analytics.student_schema import CATEGORIES
 from pipelines.demo_activity import generate_interactions, generate_materials
 from pipelines.demo_events import demo_student_ids, write_demo_events
-from pipelines.demo_students import TRUE_EFFECT, generate_students
+from pipelines.demo_students import (
+    TRUE_EFFECT,
+    TUTORING_EFFECT,
+    class_ids,
+    generate_students,
+    school_ids,
+)
 from pipelines.ingest_events import ingest_events_into
 from pipelines.ingest_students import write_students
 from pipelines.progress import step
@@ -75,8 +81,9 @@ def _insert_demo_students(con, coded: pd.DataFrame, seed: int) -> None:
     n = len(coded)
     frame = coded.copy()
     frame["idx"] = np.arange(n, dtype=np.int32)
-    frame["school"] = rng.integers(1, SCHOOLS + 1, n).astype(np.int16)
-    frame["klass"] = rng.integers(0, 6, n).astype(np.int8)
+    rng.integers(1, SCHOOLS + 1, n), rng.integers(0, 6, n)   # the old random schools: drawn so exam dates stay
+    frame["school_id"] = school_ids(coded["school_code"].to_numpy())
+    frame["class_id"] = class_ids(coded["school_code"].to_numpy(), coded["class_code"].to_numpy())
     frame["exam"] = rng.integers(0, len(EXAM_DATES), n).astype(np.int8)
     con.register("demo_coded", frame)
     con.execute("""
@@ -84,13 +91,14 @@ def _insert_demo_students(con, coded: pd.DataFrame, seed: int) -> None:
         SELECT 'S' || lpad(CAST(idx + 1 AS VARCHAR), 7, '0'),
                $g[gender_code + 1], $r[race_code + 1], $p[parent_code + 1], $l[lunch_code + 1], $t[prep_code + 1],
                math_score, reading_score, writing_score,
-               'SCH' || lpad(CAST(school AS VARCHAR), 2, '0'),
-               'SCH' || lpad(CAST(school AS VARCHAR), 2, '0') || '-' || chr(65 + klass),
+               school_id, class_id,
                $exams[exam + 1], 'demo', 'demo', NULL
         FROM demo_coded ORDER BY idx
     """, {"g": list(CATEGORIES["gender"]), "r": list(CATEGORIES["race_ethnicity"]),
           "p": list(CATEGORIES["parental_education"]), "l": list(CATEGORIES["lunch"]),
           "t": list(CATEGORIES["test_prep"]), "exams": list(EXAM_DATES)})
+    con.execute("""INSERT INTO core.schools SELECT school_id, count(*), bool_or(tutoring_code = 1), 'demo'
+                   FROM demo_coded GROUP BY school_id ORDER BY school_id""")
     con.unregister("demo_coded")
 
 
@@ -113,6 +121,9 @@ def build(opts: BuildOptions) -> BuildSummary:
                 con.executemany("INSERT INTO core.demo_truth VALUES ('test_prep', ?, ?, ?)",
                                 [[k, v, "planted effect of completing the test-prep course (points)"]
                                  for k, v in TRUE_EFFECT.items()])
+                con.executemany("INSERT INTO core.demo_truth VALUES ('tutoring', ?, ?, ?)",
+                                [[k, v, "planted effect of the school tutoring programme (points)"]
+                                 for k, v in TUTORING_EFFECT.items() if v])
             summary.students = len(coded)
         with step("materials and interactions", opts.quiet):
             materials = generate_materials(opts.materials, opts.seed)

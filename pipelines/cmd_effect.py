@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Heavy modules (analytics, pandas, DuckDB) are imported inside the handler so that every other
 # command of the CLI starts fast.
-TEXT_COLUMNS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
+TEXT_COLUMNS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable")
 
 
 def describe_en(item: dict) -> str:
@@ -38,6 +38,16 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outcome", help="numeric outcome column (default math_score for the warehouse)")
     p.add_argument("--covariates", help="comma-separated pre-treatment covariates (default gender, "
                                         "race_ethnicity, parental_education, lunch for the warehouse)")
+    p.add_argument("--covariate", action="append", default=[], metavar="NAME",
+                   help="one covariate, repeatable; use it for names containing commas")
+    p.add_argument("--cluster", metavar="COL", help="cluster-robust SEs by this id column (e.g. school_id)")
+    p.add_argument("--fixed-effects", metavar="COL", help="compare within levels of this column (e.g. school_id)")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="N bootstrap replicates (whole clusters with --cluster) for every SE and CI")
+    p.add_argument("--ci", choices=("percentile", "bca"), default="percentile", help="bootstrap interval kind")
+    p.add_argument("--estimand", type=str.lower, choices=("ate", "att"), default="ate",
+                   help="what the headline estimates (default ate; poor overlap may move it to att, with a reason)")
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark of --csv (default: detected)")
     p.add_argument("--psm-k", type=int, default=1, help="controls matched to each treated unit (default 1)")
     p.add_argument("--caliper", default="0.2", help="PSM caliper in SDs of the logit score, or 'none' (default 0.2)")
     p.add_argument("--no-replace", action="store_true", help="match without replacement")
@@ -65,7 +75,16 @@ def _options(args: argparse.Namespace):
     from analytics.causal.effect_io import effect_options
 
     trim = _number_list(args.trim, "--trim") if args.trim else None
-    return effect_options(psm_k=args.psm_k, caliper=_caliper(args.caliper), replace=not args.no_replace, trim=trim)
+    return effect_options(psm_k=args.psm_k, caliper=_caliper(args.caliper), replace=not args.no_replace, trim=trim,
+                          cluster=args.cluster, fixed_effects=args.fixed_effects, bootstrap=args.bootstrap,
+                          ci=args.ci, estimand=args.estimand)
+
+
+def _covariate_names(args: argparse.Namespace) -> list[str] | None:
+    """--covariates A,B and repeated --covariate NAME, in order, without repeats."""
+    names = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else []
+    names += args.covariate
+    return list(dict.fromkeys(names)) or None
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, list[str], dict]:
@@ -81,7 +100,7 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, list[str], 
     )
     from warehouse.settings import get_settings
 
-    covariates = [c.strip() for c in args.covariates.split(",") if c.strip()] if args.covariates else None
+    covariates = _covariate_names(args)
     if args.csv is not None:
         if not (args.treatment and args.outcome and covariates):
             raise PipelineError("with --csv, give --treatment, --outcome and --covariates")
@@ -93,7 +112,7 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, str, str, list[str], 
             data = args.csv.read_bytes()
         except OSError as exc:
             raise PipelineError(f"{args.csv}: cannot read file ({exc.strerror})") from exc
-        frame = read_effect_csv(data, args.csv.name, max_bytes=limit)
+        frame = read_effect_csv(data, args.csv.name, max_bytes=limit, decimal=args.decimal)
         return frame, args.treatment, args.outcome, covariates, {"source": str(args.csv)}
     treatment, outcome = args.treatment or TREATMENT, args.outcome or DEFAULT_OUTCOME
     try:
@@ -119,11 +138,21 @@ def effect_text(analysis: EffectAnalysis, payload: dict, facts: dict) -> str:
              f"{diag['n_treated']} treated, {diag['n_control']} control; covariates: {', '.join(spec['covariates'])})",
              analysis.result.table[list(TEXT_COLUMNS)].to_string(index=False, formatters={
                  c: _number for c in TEXT_COLUMNS[2:7]})]
+    headline = payload.get("headline")
+    if headline:
+        lines.append(f"headline: {headline['method']} {headline['estimand']} {_number(headline['estimate'])} "
+                     f"[{_number(headline['ci_low'])}, {_number(headline['ci_high'])}] ({headline['se_type']} SE) - "
+                     f"{headline['reason']['message']}")
+    for row in payload["rows"]:
+        if row["reason"]:
+            lines.append(f"unreliable: {row['method']} {row['estimand']}: {row['reason']['message']}")
     if "planted_effect" in facts:
         lines.append(f"planted true effect (demo data): {facts['planted_effect']:g}")
     for check in analysis.refutations:
+        extra = (f" over {check['n_permutations']} permutations, permutation p = {check['p_value']:.3f}"
+                 if "n_permutations" in check else "")
         lines.append(f"check {check['check']}: estimate {_number(check['estimate'])} "
-                     f"(expected {_number(check['expected'])}) -> {'passed' if check['passed'] else 'FAILED'}")
+                     f"(expected {_number(check['expected'])}{extra}) -> {'passed' if check['passed'] else 'FAILED'}")
     lines += [f"warning: {text}" for text in payload["warnings"]]
     return "\n".join(lines)
 

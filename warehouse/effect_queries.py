@@ -11,6 +11,9 @@ import pandas as pd
 from warehouse.queries import SCORE_COLUMNS
 
 TREATMENT = "test_prep"
+# Given to whole schools (core.schools): compare with cluster="school_id"; NULL outside the demo.
+SCHOOL_TREATMENT = "tutoring"
+CLUSTER_COLUMNS = ("school_id", "class_id")
 DEFAULT_OUTCOME = "math_score"
 PRE_TREATMENT_COVARIATES = ("gender", "race_ethnicity", "parental_education", "lunch")
 # The subgroup filters and forest-plot dimensions (pre-treatment categoricals only).
@@ -19,28 +22,30 @@ EFFECT_COLUMNS = (*PRE_TREATMENT_COVARIATES, TREATMENT, *SCORE_COLUMNS)
 
 
 def post_treatment_columns(treatment: str, outcome: str) -> frozenset[str]:
-    """Score columns measured after the test-prep course (all three scores come from the same exam)."""
-    if treatment != TREATMENT or outcome not in SCORE_COLUMNS:
+    """Score columns measured after the test-prep course or tutoring (all three scores come from one exam)."""
+    if treatment not in (TREATMENT, SCHOOL_TREATMENT) or outcome not in SCORE_COLUMNS:
         return frozenset()
     return frozenset(column for column in SCORE_COLUMNS if column != outcome)
 
 
 def get_effect_students_df(con, filters: dict[str, str | None] | None = None) -> pd.DataFrame:
-    """Students for effect estimation (treatment as 0/1), optionally restricted to one subgroup."""
+    """Students for effect estimation (treatments test_prep and tutoring as 0/1, school and class ids),
+    optionally restricted to one subgroup."""
     clauses, params = [], {}
     for column, value in (filters or {}).items():
         if column not in SUBGROUP_COLUMNS:
             raise ValueError(f"cannot filter effects by {column!r}")
         if value:
-            clauses.append(f"{column} = ${column}")   # column from the allowlist, value bound
+            clauses.append(f"s.{column} = ${column}")   # column from the allowlist, value bound
             params[column] = value
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
     frame = con.execute(f"""
-        SELECT gender, race_ethnicity, parental_education, lunch,
-               CAST(test_prep = 'completed' AS INTEGER) AS test_prep,
-               math_score, reading_score, writing_score
-        FROM mart.students_overview{where}
-        ORDER BY student_id""", params).df()
+        SELECT s.gender, s.race_ethnicity, s.parental_education, s.lunch,
+               CAST(s.test_prep = 'completed' AS INTEGER) AS test_prep,
+               s.math_score, s.reading_score, s.writing_score, s.school_id, s.class_id,
+               CAST(sc.tutoring AS INTEGER) AS tutoring
+        FROM mart.students_overview AS s LEFT JOIN core.schools AS sc USING (school_id){where}
+        ORDER BY s.student_id""", params).df()
     # Categories, not strings: a million students' levels then cost bytes, not objects, per row.
     return frame.astype({c: "category" for c in ("gender", "race_ethnicity", "parental_education", "lunch")})
 

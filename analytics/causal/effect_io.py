@@ -8,8 +8,6 @@ the sentences live in analytics/causal/messages.py.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -26,7 +24,10 @@ from analytics.causal import (
     to_jsonable,
     validate_effect_input,
 )
+from analytics.causal.bootstrap import CI_KINDS
 from analytics.causal.design import is_categorical
+from analytics.causal.effect_csv import CsvShapeError, cell_errors, parse_csv_text
+from analytics.causal.headline import ESTIMANDS
 from analytics.causal.validation import MAX_CATEGORY_LEVELS
 from analytics.student_schema import KAGGLE_HEADER, normalise_category
 from analytics.text_decoding import decode_text
@@ -35,7 +36,9 @@ from analytics.text_decoding import decode_text
 MAX_EFFECT_ROWS = 200_000
 SAMPLE_SEED = 20_261_123
 MAX_PSM_K = 20
-ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
+ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable",
+            "reason")
+MAX_BOOTSTRAP = 5_000
 # A text column counts as "numbers with stray text" when most of its distinct values are numbers.
 NUMERIC_SHARE = 0.5
 SHOWN_VALUES = 5
@@ -57,13 +60,29 @@ class EffectOptions:
     caliper: float | None = 0.2
     replace: bool = True
     trim: tuple[float, float] | None = None
+    cluster: str | None = None
+    fixed_effects: str | None = None
+    bootstrap: int = 0
+    ci: str = "percentile"
+    estimand: str = "ATE"
 
     def kwargs(self) -> dict:
         """Keyword arguments of `estimate_effects`."""
         return asdict(self)
 
+    def check_kwargs(self) -> dict:
+        """Keyword arguments of the refutation checks (the design, not the bootstrap)."""
+        return {key: getattr(self, key) for key in ("psm_k", "caliper", "replace", "trim", "cluster", "fixed_effects")}
 
-def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptions:
+
+def _optional_column(value, name: str) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise input_error("invalid_column_option", field=name, value=str(value))
+    return value
+
+
+def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None, cluster=None, fixed_effects=None, bootstrap=0,
+                   ci="percentile", estimand="ATE") -> EffectOptions:
     """Validated options; a bad value raises EffectInputError naming the option."""
     if isinstance(psm_k, bool) or not isinstance(psm_k, int) or not 1 <= psm_k <= MAX_PSM_K:
         raise input_error("invalid_psm_k", field="psm_k", value=str(psm_k), maximum=MAX_PSM_K)
@@ -79,35 +98,41 @@ def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptio
         if not valid:
             raise input_error("invalid_trim", field="trim", value=str(trim))
         trim = (float(trim[0]), float(trim[1]))
+    if isinstance(bootstrap, bool) or not isinstance(bootstrap, int) or not (bootstrap == 0
+                                                                           or 20 <= bootstrap <= MAX_BOOTSTRAP):
+        raise input_error("invalid_bootstrap", field="bootstrap", value=str(bootstrap), maximum=MAX_BOOTSTRAP)
+    if ci not in CI_KINDS:
+        raise input_error("invalid_ci", field="ci", value=str(ci))
+    if not isinstance(estimand, str) or estimand.upper() not in ESTIMANDS:
+        raise input_error("invalid_estimand", field="estimand", value=str(estimand))
     return EffectOptions(psm_k=psm_k, caliper=None if caliper is None else float(caliper), replace=replace,
-                         trim=trim)
+                         trim=trim, cluster=_optional_column(cluster, "cluster"),
+                         fixed_effects=_optional_column(fixed_effects, "fixed_effects"), bootstrap=bootstrap,
+                         ci=ci, estimand=estimand.upper())
 
 
-def _column_name(raw: str) -> str:
-    name = raw.replace("\ufeff", "").strip().strip('"').strip()
-    return KAGGLE_HEADER.get(" ".join(name.lower().split()), name)
-
-
-def _delimiter(first_line: str) -> str:
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-    except csv.Error:
-        return ","
+def _is_test_prep(name) -> bool:
+    key = " ".join(str(name).lower().split())
+    return key == "test_prep" or KAGGLE_HEADER.get(key) == "test_prep"
 
 
 def _coded_test_prep(frame: pd.DataFrame) -> pd.DataFrame:
-    """A Kaggle-style test_prep column ('completed'/'none') becomes the 0/1 treatment flag."""
-    column = frame.get("test_prep")
-    if column is None or not is_categorical(column):
-        return frame
-    canonical = column.map(lambda v: normalise_category("test_prep", str(v)) if pd.notna(v) else None)
-    if canonical.notna().all():
-        frame = frame.assign(test_prep=(canonical == "completed").astype(int))
+    """A Kaggle-style test-prep column ('completed'/'none'), under the user's own name, becomes 0/1."""
+    for name in [c for c in frame.columns if _is_test_prep(c)]:
+        column = frame[name]
+        if not is_categorical(column):
+            continue
+        canonical = column.map(lambda v: normalise_category("test_prep", str(v)) if pd.notna(v) else None)
+        if canonical.notna().all():
+            frame = frame.assign(**{name: (canonical == "completed").astype(int)})
     return frame
 
 
-def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
-    """Parse an uploaded CSV (UTF-8 with/without BOM or CP932; , ; or tab) into a DataFrame, in memory."""
+def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = MAX_EFFECT_ROWS,
+                    decimal: str | None = None) -> pd.DataFrame:
+    """Parse an uploaded CSV (UTF-8 with/without BOM or CP932; , ; or tab; decimal . or , detected) in memory.
+
+    Column names stay as written; bad cells are remembered per column (see effect_csv.py)."""
     if len(data) > max_bytes:
         raise input_error("file_too_large", name=name, size_mb=len(data) / 2**20, limit_mb=max_bytes / 2**20)
     if b"\0" in data[:BINARY_SNIFF_BYTES]:   # CP932 decodes almost any bytes; a NUL byte never occurs in a CSV
@@ -118,12 +143,11 @@ def read_effect_csv(data: bytes, name: str, *, max_bytes: int, max_rows: int = M
         raise input_error("not_text", name=name) from exc
     if not text.strip():
         raise input_error("empty_file", name=name)
-    first_line = text.lstrip().splitlines()[0]
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(first_line), skipinitialspace=True)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise input_error("unparseable_csv", name=name, detail=str(exc).splitlines()[0][:200]) from exc
-    return finish_frame(frame.rename(columns=lambda c: _column_name(str(c))), max_rows=max_rows)
+        frame = parse_csv_text(text, decimal=decimal)
+    except CsvShapeError as exc:
+        raise input_error(exc.code, exc.params.pop("column", None), name=name, **exc.params) from exc
+    return finish_frame(frame, max_rows=max_rows)
 
 
 def records_frame(rows: list, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFrame:
@@ -157,9 +181,15 @@ def _stray_text(series: pd.Series) -> list[str]:
     return [str(value) for value in values[~numeric][:SHOWN_VALUES]]
 
 
-def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str]) -> list[dict]:
+def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
+                       cluster: str | None = None, fixed_effects: str | None = None) -> list[dict]:
     """analytics' validation plus covariates that mix numbers with stray text (a typo in a number column)."""
-    errors = validate_effect_input(df, treatment, outcome, covariates)
+    errors = validate_effect_input(df, treatment, outcome, covariates, cluster=cluster, fixed_effects=fixed_effects)
+    bad_cells = cell_errors(df, [c for c in (treatment, outcome, *covariates, cluster, fixed_effects)
+                                 if c is not None and c in df.columns])
+    if bad_cells:   # the file's own cells, named with a line, replace the generic "missing values"
+        named = {e["column"] for e in bad_cells}
+        errors = bad_cells + [e for e in errors if not (e["code"] == "missing_values" and e["column"] in named)]
     stray = {column: _stray_text(df[column]) for column in covariates if column in df.columns}
     for column, values in stray.items():
         if values:
@@ -169,8 +199,9 @@ def check_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariate
 
 
 def column_kinds(df: pd.DataFrame) -> dict[str, list[str]]:
-    """Which columns can be the treatment (0/1), the outcome (other numbers), a covariate or a subgroup."""
-    kinds: dict[str, list[str]] = {"binary": [], "numeric": [], "covariates": [], "grouping": []}
+    """Which columns can be the treatment (0/1), the outcome (other numbers), a covariate, a subgroup, or a
+    cluster / fixed-effect id ("ids": 2+ levels, repeated across rows, any cardinality)."""
+    kinds: dict[str, list[str]] = {"binary": [], "numeric": [], "covariates": [], "grouping": [], "ids": []}
     for column in df.columns:
         series = df[column].dropna()
         n_levels = series.nunique()
@@ -182,6 +213,8 @@ def column_kinds(df: pd.DataFrame) -> dict[str, list[str]]:
             kinds["covariates"].append(column)
         if 2 <= n_levels <= (MAX_CATEGORY_LEVELS if categorical else MAX_NUMERIC_GROUPS):
             kinds["grouping"].append(column)
+        if 2 <= n_levels < len(series) and (categorical or pd.api.types.is_integer_dtype(series)):
+            kinds["ids"].append(column)
     return kinds
 
 
@@ -196,9 +229,11 @@ class EffectAnalysis:
 
 
 def run_checks(df: pd.DataFrame, result: EffectResult) -> tuple[list[dict], list[dict]]:
-    """Placebo and random-common-cause refutations, then the assumption report that uses them."""
+    """Placebo and random-common-cause refutations of the headline, then the assumption report."""
     spec = result.settings
-    options = {key: spec[key] for key in ("psm_k", "caliper", "replace", "trim")}
+    options = {key: spec[key] for key in ("psm_k", "caliper", "replace", "trim", "cluster", "fixed_effects")}
+    headline = result.headline or {"method": "aipw", "estimand": "ATE"}
+    options.update(method=headline["method"], estimand=headline["estimand"])
     args = (df, spec["treatment"], spec["outcome"], spec["covariates"])
     refutations = [placebo_test(*args, **options), random_common_cause_test(*args, **options)]
     return refutations, assess_assumptions(result, refutations)
@@ -230,7 +265,8 @@ def analyse_effect(df: pd.DataFrame, treatment: str, outcome: str, covariates: l
                    options: EffectOptions = EffectOptions(), *, post_treatment=frozenset(),
                    checks: bool = True) -> EffectAnalysis:
     """Validate, estimate with every method, and (unless checks=False) run the sensitivity checks."""
-    errors = check_effect_input(df, treatment, outcome, covariates)
+    errors = check_effect_input(df, treatment, outcome, covariates, cluster=options.cluster,
+                                fixed_effects=options.fixed_effects)
     if errors:
         raise EffectInputError(errors)
     result = note_sampling(estimate_effects(df, treatment, outcome, covariates, post_treatment=post_treatment,
@@ -243,6 +279,12 @@ def effect_payload(analysis: EffectAnalysis, describe, extra_diagnostics: dict |
     """The documented JSON: rows of the table, diagnostics (with sensitivity), warnings as sentences."""
     result = analysis.result
     rows = to_jsonable(result.table[list(ROW_KEYS)].to_dict(orient="records"))
+    for row in rows:   # the reason a row is unreliable, as a sentence next to its code
+        if row["reason"]:
+            row["reason"] = {**row["reason"], "message": describe(row["reason"])}
+    headline = result.headline and {**result.headline,
+                                    "reason": {**result.headline["reason"],
+                                               "message": describe(result.headline["reason"])}}
     diagnostics = to_jsonable({
         **result.diagnostics,
         "settings": result.settings,
@@ -252,4 +294,5 @@ def effect_payload(analysis: EffectAnalysis, describe, extra_diagnostics: dict |
         "warning_codes": result.warnings,
         **(extra_diagnostics or {}),
     })
-    return {"rows": rows, "diagnostics": diagnostics, "warnings": [describe(w) for w in result.warnings]}
+    return {"rows": rows, "headline": headline, "diagnostics": diagnostics,
+            "warnings": [describe(w) for w in result.warnings]}

@@ -9,24 +9,24 @@ import numpy as np
 import pandas as pd
 
 from analytics.causal import diagnostics as diag
+from analytics.causal.bootstrap import bootstrap_rows
+from analytics.causal.clusters import cluster_warnings, group_codes, influence_se
 from analytics.causal.design import build_design, treatment_indicator
-from analytics.causal.estimators import (
-    TABLE_COLUMNS,
-    aipw,
-    difference_in_means,
-    ipw,
-    ipw_weights,
-    regression_adjustment,
-    trim_mask,
+from analytics.causal.estimators import TABLE_COLUMNS, effect_row, ipw_weights, trim_mask
+from analytics.causal.fitting import Problem, run_methods
+from analytics.causal.headline import (
+    ESTIMANDS,
+    EXTREME_SCORE,
+    SUPPORT_SHARE_THRESHOLD,
+    choose_headline,
+    mark_reliability,
 )
-from analytics.causal.matching import psm_att
-from analytics.causal.propensity import fit_propensity
+from analytics.causal.matching import psm_linear_influence
 from analytics.causal.validation import MAX_CATEGORY_LEVELS, EffectInputError, validate_effect_input
 
 METHODS = ("difference_in_means", "psm", "ipw", "regression_adjustment", "aipw")
+ROW_EXTRA_COLUMNS = ["se_type", "reliable", "reason"]
 SMD_THRESHOLD = 0.1
-SUPPORT_SHARE_THRESHOLD = 0.05
-EXTREME_SCORE = (0.01, 0.99)
 # A weight above 10 matters once that one unit carries more than 1% of its arm's total weight.
 MAX_WEIGHT_THRESHOLD = 10.0
 MAX_WEIGHT_SHARE_THRESHOLD = 0.01
@@ -48,10 +48,11 @@ class EffectResult:
     overlap: pd.DataFrame  # sample, group, bin_left, bin_right, density
     index: pd.Index  # labels of the analysed rows in the input frame
     settings: dict = field(default_factory=dict)
+    headline: dict | None = None  # the row chosen by the diagnostics (see analytics/causal/headline.py)
 
     def to_dict(self) -> dict:
-        """JSON-serialisable summary (table, diagnostics, warnings) for the API and CLI."""
-        return to_jsonable({"table": self.table.to_dict(orient="records"),
+        """JSON-serialisable summary (table, diagnostics, warnings, headline) for the API and CLI."""
+        return to_jsonable({"table": self.table.to_dict(orient="records"), "headline": self.headline,
                             "diagnostics": self.diagnostics, "warnings": self.warnings})
 
 
@@ -112,48 +113,72 @@ def _score_warnings(score: np.ndarray, support: dict) -> list[dict]:
     return found
 
 
-def _run_methods(y, treated, x, fit, methods, *, psm_k, caliper, replace, trim):
-    """Rows of the effect table in the requested order, plus the PSM result if PSM ran."""
-    rows: list[dict] = []
-    match = None
-    for method in methods:
-        if method == "difference_in_means":
-            rows += difference_in_means(y, treated)
-        elif method == "regression_adjustment":
-            rows += regression_adjustment(y, treated, x)
-        elif method == "ipw":
-            rows += ipw(y, treated, fit, trim=trim)
-        elif method == "aipw":
-            rows += aipw(y, treated, x, fit, trim=trim)
-        else:
-            match = psm_att(y, treated, fit.logit, k=psm_k, caliper=caliper, replace=replace)
-            rows.append(match.row)
-    return rows, match
+def problem_of(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], cluster: str | None = None,
+               fixed_effects: str | None = None) -> Problem:
+    """Arrays of a validated effect problem (encoded covariates, group codes)."""
+    return Problem(df[outcome].to_numpy(dtype=float), treatment_indicator(df[treatment]),
+                   build_design(df, covariates).matrix,
+                   None if fixed_effects is None else group_codes(df[fixed_effects]),
+                   None if cluster is None else group_codes(df[cluster]))
+
+
+def _uncertainty(problem: Problem, run, methods, *, cluster, bootstrap, bootstrap_methods, ci, seed,
+                 options) -> list[dict]:
+    """Rows with the SE type each one carries: analytic, cluster (CR1 / cluster bootstrap) or bootstrap."""
+    se_type = "cluster" if cluster else "analytic"
+    rows = [{**row, "se_type": se_type} for row in run.rows]
+    if cluster and run.match is not None and math.isfinite(run.match.row["estimate"]):
+        influence = psm_linear_influence(problem.y, problem.treated, problem.model_covariates(), run.match)
+        se = influence_se(influence * len(influence), problem.clusters)
+        rows = [effect_row_with_se(row, se) if row["method"] == "psm" else row for row in rows]
+    if bootstrap:
+        rows = bootstrap_rows(problem, methods, rows, n_boot=bootstrap, ci=ci, seed=seed,
+                              only=None if bootstrap_methods is None else set(bootstrap_methods), **options)
+    return rows
+
+
+def effect_row_with_se(row: dict, se: float) -> dict:
+    """A row re-stated with another SE (normal CI and p-value)."""
+    return {**row, **effect_row(row["method"], row["estimand"], row["estimate"], se, row["n"])}
 
 
 def estimate_effects(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
                      methods: list[str] | None = None, psm_k: int = 1, caliper: float | None = 0.2,
                      replace: bool = True, trim: tuple[float, float] | None = None,
-                     post_treatment: set[str] | frozenset[str] = frozenset(), min_group: int = 10) -> EffectResult:
-    """Estimate the treatment effect with each requested method and diagnose balance and overlap."""
+                     post_treatment: set[str] | frozenset[str] = frozenset(), min_group: int = 10,
+                     cluster: str | None = None, fixed_effects: str | None = None, bootstrap: int = 0,
+                     ci: str = "percentile", estimand: str = "ATE", seed: int = 0,
+                     bootstrap_methods: tuple[str, ...] | None = None) -> EffectResult:
+    """Estimate the treatment effect with each requested method, diagnose balance and overlap, pick a headline.
+
+    `cluster` makes every SE cluster-robust; `fixed_effects` compares within its levels; `bootstrap`
+    (replicates, cluster-aware) replaces the SEs and CIs by percentile or BCa (`ci`) ones, for every
+    method or only `bootstrap_methods` (the tab bootstraps the weighting estimators under poor overlap).
+    """
     methods = list(METHODS if methods is None else methods)
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         raise ValueError(f"unknown methods: {unknown}")
-    errors = validate_effect_input(df, treatment, outcome, covariates, min_group=min_group)
+    if estimand not in ESTIMANDS:
+        raise ValueError(f"unknown estimand: {estimand}")
+    errors = validate_effect_input(df, treatment, outcome, covariates, min_group=min_group, cluster=cluster,
+                                   fixed_effects=fixed_effects)
     if errors:
         raise EffectInputError(errors)
-    treated = treatment_indicator(df[treatment])
-    y = df[outcome].to_numpy(dtype=float)
-    x = build_design(df, covariates).matrix
-    fit = fit_propensity(x, treated)
+    problem = problem_of(df, treatment, outcome, covariates, cluster, fixed_effects)
+    treated, y = problem.treated, problem.y
+    options = {"psm_k": psm_k, "caliper": caliper, "replace": replace, "trim": trim}
+    run = run_methods(problem, methods, **options)
+    fit, match = run.fit, run.match
     kept = trim_mask(fit.score, trim)
-    rows, match = _run_methods(y, treated, x, fit, methods, psm_k=psm_k, caliper=caliper, replace=replace, trim=trim)
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    rows = _uncertainty(problem, run, methods, cluster=cluster, bootstrap=bootstrap,
+                        bootstrap_methods=bootstrap_methods, ci=ci, seed=seed, options=options)
+    table = pd.DataFrame(rows).reindex(columns=[*TABLE_COLUMNS, "se_type"])
     weights = {f"weighted_{estimand.lower()}": np.where(kept, ipw_weights(fit.score, treated, estimand), 0.0)
                for estimand in ("ATE", "ATT")}
     warnings = [{"code": "post_treatment_covariate", "column": column}
                 for column in covariates if column in post_treatment]
+    warnings += cluster_warnings(problem.clusters, cluster)
     psm_summary: dict = {}
     pairs = pd.DataFrame({"treated_row": [], "control_row": [], "weight": []})
     if match is not None:
@@ -185,13 +210,24 @@ def estimate_effects(df: pd.DataFrame, treatment: str, outcome: str, covariates:
         "n_trimmed": int((~kept).sum()), "max_smd": diag.max_smd_by_sample(smd),
         "smd": smd.to_dict(orient="records"), "overlap": overlap.to_dict(orient="records"),
         "post_treatment_covariates": [c for c in covariates if c in post_treatment],
+        "se_type": "bootstrap" if bootstrap else ("cluster" if cluster else "analytic"),
+        "cluster": cluster, "n_clusters": problem.clusters.n_groups if problem.clusters else None,
+        "fixed_effects": fixed_effects,
+        "n_fixed_effects": problem.fixed_effects.n_groups if problem.fixed_effects else None,
+        "bootstrap": {"replicates": int(bootstrap), "ci": ci,
+                      "methods": list(bootstrap_methods or methods)} if bootstrap else None,
     })
+    table = mark_reliability(table, diagnostics)
+    headline = to_jsonable(choose_headline(table, diagnostics, estimand, trimmed=trim is not None))
+    diagnostics["headline"] = headline
     settings = {"treatment": treatment, "outcome": outcome, "covariates": list(covariates), "methods": methods,
                 "psm_k": psm_k, "caliper": caliper, "replace": replace, "trim": trim,
-                "post_treatment": sorted(post_treatment)}
+                "post_treatment": sorted(post_treatment), "cluster": cluster, "fixed_effects": fixed_effects,
+                "bootstrap": bootstrap, "ci": ci, "estimand": estimand, "seed": seed,
+                "bootstrap_methods": bootstrap_methods}
     return EffectResult(table=table, diagnostics=diagnostics, warnings=to_jsonable(warnings),
                         propensity=fit.score, treated=treated, weights=weights, pairs=pairs, smd=smd,
-                        overlap=overlap, index=df.index, settings=settings)
+                        overlap=overlap, index=df.index, settings=settings, headline=headline)
 
 
 def estimate_subgroup_effects(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,

@@ -3,24 +3,28 @@
 Every estimator returns rows of the tidy effect table (see `TABLE_COLUMNS`). Standard errors are
 analytic: Welch for the difference, HC3 for regression, a stacked M-estimation sandwich that
 accounts for the estimated propensity score for IPW, and the efficient influence function for AIPW.
+Given clusters, the same influence functions are summed within clusters (CR1); fixed effects enter
+as demeaning (regression, difference) or dummies (propensity and AIPW outcome models, by the caller).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import stats
 
+from analytics.causal.clusters import Grouping, influence_se, subset
 from analytics.causal.design import with_intercept
 from analytics.causal.propensity import PropensityFit
+from analytics.causal.regression import least_squares, ols_treatment_coefficient
 
 TABLE_COLUMNS = ["method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"]
 CONFIDENCE = 0.95
+Z_CRITICAL = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
 
 
 def effect_row(method: str, estimand: str, estimate: float, se: float, n: int) -> dict:
     """One table row with a normal-approximation CI and two-sided p-value."""
-    z = stats.norm.ppf(0.5 + CONFIDENCE / 2)
+    z = Z_CRITICAL
     p_value = float(2 * stats.norm.sf(abs(estimate / se))) if se > 0 else float("nan")
     return {
         "method": method, "estimand": estimand, "estimate": float(estimate), "se": float(se),
@@ -36,8 +40,13 @@ def empty_row(method: str, estimand: str, n: int = 0) -> dict:
             "ci_high": nan, "p_value": nan, "n": int(n)}
 
 
-def difference_in_means(outcome: np.ndarray, treated: np.ndarray) -> list[dict]:
-    """Naive treated-minus-control mean difference with Welch's t-test."""
+def difference_in_means(outcome: np.ndarray, treated: np.ndarray, *, fixed_effects: Grouping | None = None,
+                        clusters: Grouping | None = None, with_se: bool = True) -> list[dict]:
+    """Naive treated-minus-control mean difference with Welch's t-test (within groups / clustered: OLS)."""
+    if fixed_effects is not None or clusters is not None or not with_se:
+        estimate, se = ols_treatment_coefficient(outcome, treated, np.empty((len(outcome), 0)),
+                                                 fixed_effects=fixed_effects, clusters=clusters, with_se=with_se)
+        return [effect_row("difference_in_means", "ATE", estimate, se, len(outcome))]
     treated_y, control_y = outcome[treated], outcome[~treated]
     test = stats.ttest_ind(treated_y, control_y, equal_var=False)
     interval = test.confidence_interval(CONFIDENCE)
@@ -50,16 +59,13 @@ def difference_in_means(outcome: np.ndarray, treated: np.ndarray) -> list[dict]:
     }]
 
 
-def regression_adjustment(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray) -> list[dict]:
-    """OLS of outcome on treatment and covariates; the treatment coefficient with HC3 SE."""
-    design = with_intercept(np.column_stack([treated.astype(float), covariates]))
-    fit = sm.OLS(outcome, design).fit(cov_type="HC3")
-    low, high = fit.conf_int(alpha=1 - CONFIDENCE)[1]
-    return [{
-        "method": "regression_adjustment", "estimand": "ATE", "estimate": float(fit.params[1]),
-        "se": float(fit.bse[1]), "ci_low": float(low), "ci_high": float(high),
-        "p_value": float(fit.pvalues[1]), "n": len(outcome),
-    }]
+def regression_adjustment(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray, *,
+                          fixed_effects: Grouping | None = None, clusters: Grouping | None = None,
+                          with_se: bool = True) -> list[dict]:
+    """OLS of outcome on treatment and covariates (and fixed effects); the treatment coefficient."""
+    estimate, se = ols_treatment_coefficient(outcome, treated, covariates, fixed_effects=fixed_effects,
+                                             clusters=clusters, with_se=with_se)
+    return [effect_row("regression_adjustment", "ATE", estimate, se, len(outcome))]
 
 
 def trim_mask(score: np.ndarray, trim: tuple[float, float] | None) -> np.ndarray:
@@ -95,6 +101,8 @@ def _hajek_influence(outcome, unit_weight, weight_gradient, fit, coef_influence)
     derivative with respect to the logistic linear predictor.
     """
     mean = np.sum(unit_weight * outcome) / np.sum(unit_weight)
+    if coef_influence is None:   # point estimate only (bootstrap replicates)
+        return mean, np.zeros(len(outcome))
     residual = outcome - mean
     jacobian = (weight_gradient * residual) @ fit.design / len(outcome)
     influence = (unit_weight * residual + coef_influence @ jacobian) / np.mean(unit_weight)
@@ -102,13 +110,13 @@ def _hajek_influence(outcome, unit_weight, weight_gradient, fit, coef_influence)
 
 
 def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
-        trim: tuple[float, float] | None = None) -> list[dict]:
-    """Inverse-probability-weighted ATE and ATT (normalized weights, sandwich SE)."""
+        trim: tuple[float, float] | None = None, clusters: Grouping | None = None, with_se: bool = True) -> list[dict]:
+    """Inverse-probability-weighted ATE and ATT (normalized weights, sandwich SE unless not with_se)."""
     kept = trim_mask(fit.score, trim).astype(float)
     score, is_treated, is_control = fit.score, treated.astype(float), (~treated).astype(float)
     if not (kept * is_treated).any() or not (kept * is_control).any():
         return [empty_row("ipw", "ATE"), empty_row("ipw", "ATT")]
-    coef_influence = _score_influence(fit, treated)
+    coef_influence = _score_influence(fit, treated) if with_se else None
     n_total, n_kept = len(outcome), int(kept.sum())
     # d(1/e)/d(eta) = -(1-e)/e, d(1/(1-e))/d(eta) = e/(1-e), d(e/(1-e))/d(eta) = e/(1-e).
     odds = score / (1 - score)
@@ -122,8 +130,7 @@ def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
     rows = []
     for estimand, (mean1, infl1), (mean0, infl0) in (("ATE", ate_treated, ate_control),
                                                      ("ATT", att_treated, att_control)):
-        influence = infl1 - infl0
-        se = np.sqrt(np.mean(influence**2) / n_total)
+        se = influence_se(infl1 - infl0, clusters) if with_se else float("nan")
         rows.append(effect_row("ipw", estimand, mean1 - mean0, se, n_kept))
     return rows
 
@@ -131,12 +138,11 @@ def ipw(outcome: np.ndarray, treated: np.ndarray, fit: PropensityFit, *,
 def _arm_predictions(outcome, covariates, fit_rows) -> np.ndarray:
     """Least-squares outcome model fitted on `fit_rows`, predicted for every unit."""
     design = with_intercept(covariates)
-    coef, *_ = np.linalg.lstsq(design[fit_rows], outcome[fit_rows], rcond=None)
-    return design @ coef
+    return design @ least_squares(design[fit_rows], outcome[fit_rows])
 
 
 def aipw(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray, fit: PropensityFit, *,
-         trim: tuple[float, float] | None = None) -> list[dict]:
+         trim: tuple[float, float] | None = None, clusters: Grouping | None = None) -> list[dict]:
     """Doubly robust (augmented IPW) ATE and ATT with linear outcome models, influence-function SE."""
     kept = trim_mask(fit.score, trim)
     y, t, x, score = outcome[kept], treated[kept], covariates[kept], fit.score[kept]
@@ -156,8 +162,8 @@ def aipw(outcome: np.ndarray, treated: np.ndarray, covariates: np.ndarray, fit: 
     att = att_terms.mean()
     # The ATT influence subtracts the estimate only from treated units (it is a ratio to P(T=1)).
     att_influence = att_terms - t_float * att / share_treated
-    n = len(y)
+    n, kept_clusters = len(y), subset(clusters, np.flatnonzero(kept))
     return [
-        effect_row("aipw", "ATE", ate, np.sqrt(np.mean((ate_terms - ate) ** 2) / n), n),
-        effect_row("aipw", "ATT", att, np.sqrt(np.mean(att_influence**2) / n), n),
+        effect_row("aipw", "ATE", ate, influence_se(ate_terms - ate, kept_clusters), n),
+        effect_row("aipw", "ATT", att, influence_se(att_influence, kept_clusters), n),
     ]

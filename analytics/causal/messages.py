@@ -54,6 +54,53 @@ MESSAGES = {
         "en": "Under the {estimand} weights the {group} group is worth only {ess:.0f} of its {n} units "
               "(effective sample size).",
         "ja": "{estimand} の重みのもとで、{group}の {n} 件は実質 {ess:.0f} 件分の情報しかありません（有効サンプルサイズ）。"},
+    "few_clusters": {
+        "en": "Only {n_clusters} clusters in '{column}' (fewer than {minimum}): cluster-robust standard errors are "
+              "too small with so few clusters; prefer --bootstrap and read the intervals as optimistic.",
+        "ja": "「{column}」のクラスターは {n_clusters} 個しかありません（{minimum} 未満）。クラスターが少ないと"
+              "クラスター頑健な標準誤差は小さすぎます。ブートストラップを使い、区間は楽観的とみてください。"},
+    # --- why a row is unreliable, and why the headline is the one shown ----------------------------
+    "row_unavailable": {"en": "No estimate or no standard error.", "ja": "推定値または標準誤差がありません。"},
+    "row_tiny_effective_sample": {
+        "en": "Its weights leave the {group} group worth only {ess:.0f} of {n} units (under 10 %).",
+        "ja": "重み付けで{group}の {n} 件が実質 {ess:.0f} 件分（10 % 未満）しかありません。"},
+    "row_dominant_weight": {
+        "en": "One unit carries {max_weight_share:.0%} of its group's total weight.",
+        "ja": "1 件がその群の重みの合計の {max_weight_share:.0%} を占めています。"},
+    "row_most_treated_unmatched": {
+        "en": "{n_unmatched} of {n_treated} treated units found no match.",
+        "ja": "処置群 {n_treated} 件のうち {n_unmatched} 件がマッチしませんでした。"},
+    "headline_preferred": {
+        "en": "The most robust reliable estimate for the chosen estimand (AIPW, then IPW, then regression "
+              "or matching).",
+        "ja": "選んだ推定対象について、信頼できる推定のうち最も頑健なもの（AIPW、IPW、回帰またはマッチングの順）です。"},
+    "headline_preferred_after_skipping": {
+        "en": "The most robust reliable estimate; {skipped} were passed over as unreliable (see their rows).",
+        "ja": "信頼できる推定のうち最も頑健なものです。{skipped} は信頼できないため採りませんでした（各行を参照）。"},
+    "headline_poor_overlap_att": {
+        "en": "The groups overlap poorly ({share:.1%} outside common support), so the effect on the treated "
+              "(ATT) is shown: it needs comparable controls only where treated units are.",
+        "ja": "両群の重なりが不十分（{share:.1%} が共通サポート外）なため、処置群での効果（ATT）を示します。"
+              "ATT は処置群がいる範囲にだけ比較可能な対照群を必要とします。"},
+    "headline_poor_overlap_att_after_skipping": {
+        "en": "The groups overlap poorly ({share:.1%} outside common support), so the ATT is preferred; "
+              "{skipped} were passed over as unreliable.",
+        "ja": "両群の重なりが不十分（{share:.1%} が共通サポート外）なため ATT を優先しました。"
+              "{skipped} は信頼できないため採りませんでした。"},
+    "headline_poor_overlap_trimmed": {
+        "en": "The groups overlap poorly ({share:.1%} outside common support); this ATE is on the trimmed "
+              "sample, so it describes students with comparable chances of either group.",
+        "ja": "両群の重なりが不十分（{share:.1%} が共通サポート外）です。この ATE はトリミング後の標本についてのもので、"
+              "どちらの群にも入りうる生徒についての効果です。"},
+    "headline_poor_overlap_trimmed_after_skipping": {
+        "en": "Poor overlap ({share:.1%} outside common support): trimmed ATE; {skipped} were passed over as "
+              "unreliable.",
+        "ja": "重なりが不十分（{share:.1%} が共通サポート外）なためトリミング後の ATE です。{skipped} は信頼できないため"
+              "採りませんでした。"},
+    "headline_naive_only": {
+        "en": "No adjusted estimate is reliable here: only the unadjusted difference is left, and it is "
+              "confounded.",
+        "ja": "調整した推定に信頼できるものがなく、残るのは調整前の差だけです。この差は交絡しています。"},
     # --- problems with the input ------------------------------------------------------------------
     "missing_column": {"en": "Column '{column}' is not in the data.",
                        "ja": "列「{column}」がデータにありません。"},
@@ -87,6 +134,49 @@ MESSAGES = {
     "invalid_trim": {"en": "Trimming must be two numbers [low, high] with 0 ≤ low < 0.5 < high ≤ 1 (got {value}).",
                      "ja": "トリミングは 0 ≤ 下限 < 0.5 < 上限 ≤ 1 の 2 つの数 [下限, 上限] で指定してください"
                            "（指定値: {value}）。"},
+    "no_within_variation": {
+        "en": "No level of '{column}' ({n_levels} levels) has both treated and control units: comparing within "
+              "'{column}' is impossible (was the programme assigned by '{column}'? then use it as --cluster).",
+        "ja": "「{column}」（{n_levels} 水準）のどの水準にも処置群と対照群の両方がいません。「{column}」の中で比べることは"
+              "できません（「{column}」単位で割り当てたなら、クラスターとして指定してください）。"},
+    "invalid_column_option": {"en": "{field} must be a column name (got {value}).",
+                              "ja": "{field} には列名を指定してください（指定値: {value}）。"},
+    "invalid_bootstrap": {"en": "bootstrap must be 0 (off) or a whole number from 20 to {maximum} (got {value}).",
+                          "ja": "bootstrap は 0（使わない）か 20 から {maximum} の整数で指定してください（指定値: {value}）。"},
+    "invalid_ci": {"en": "ci must be 'percentile' or 'bca' (got {value}).",
+                   "ja": "ci は percentile か bca で指定してください（指定値: {value}）。"},
+    "invalid_estimand": {"en": "estimand must be 'ate' or 'att' (got {value}).",
+                         "ja": "estimand は ate か att で指定してください（指定値: {value}）。"},
+    "nonfinite_value": {
+        "en": "Column '{column}' has {count} infinite value(s) such as '{value}' (first at line {line}); "
+              "replace them with numbers or remove those rows.",
+        "ja": "列「{column}」に無限大の値（'{value}' など）が {count} 件あります（最初は {line} 行目）。"
+              "数値に直すか、その行を削除してください。"},
+    "overflow_value": {
+        "en": "Column '{column}' has {count} value(s) too large to compute with, such as '{value}' (first at line "
+              "{line}); is it a typo or a missing-value code?",
+        "ja": "列「{column}」に計算できないほど大きな値（'{value}' など）が {count} 件あります（最初は {line} 行目）。"
+              "入力ミスか欠測コードではありませんか。"},
+    "stata_missing": {
+        "en": "Column '{column}' has {count} missing value(s) written as '{value}' (Stata style; first at line "
+              "{line}); fill them or remove those rows.",
+        "ja": "列「{column}」に '{value}'（Stata 形式の欠測）が {count} 件あります（最初は {line} 行目）。"
+              "値を補うか、その行を削除してください。"},
+    "empty_cells": {
+        "en": "Column '{column}' has {count} empty cell(s) (first at line {line}); fill them or remove those rows.",
+        "ja": "列「{column}」に空のセルが {count} 件あります（最初は {line} 行目）。値を補うか、その行を削除してください。"},
+    "nonfinite_rows": {"en": "Column '{column}' has {count} infinite value(s) (first in row {row}).",
+                       "ja": "列「{column}」に無限大の値が {count} 件あります（最初は {row} 行目）。"},
+    "overflow_rows": {"en": "Column '{column}' has {count} value(s) too large to compute with (first in row {row}).",
+                      "ja": "列「{column}」に計算できないほど大きな値が {count} 件あります（最初は {row} 行目）。"},
+    "ragged_row": {
+        "en": "line {line} has {n_fields} fields but the header has {n_columns} columns.",
+        "ja": "{line} 行目の項目数は {n_fields} ですが、見出しは {n_columns} 列です。"},
+    "empty_header": {"en": "column {position} has no name in the header line.",
+                     "ja": "見出し行の {position} 列目に名前がありません。"},
+    "duplicate_header": {
+        "en": "the header names '{column}' twice (columns {first} and {second}); rename one of them.",
+        "ja": "見出しに「{column}」が 2 回あります（{first} 列目と {second} 列目）。どちらかの名前を変えてください。"},
     "file_too_large": {"en": "{name} is {size_mb:.1f} MB; the limit is {limit_mb:.1f} MB.",
                        "ja": "{name} は {size_mb:.1f} MB あります。上限は {limit_mb:.1f} MB です。"},
     "not_text": {"en": "{name} is not a text CSV (UTF-8 or Shift_JIS).",

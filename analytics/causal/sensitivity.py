@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from analytics.causal.clusters import Grouping
 from analytics.causal.effects import (
     ESS_SHARE_THRESHOLD,
     EXTREME_SCORE,
@@ -16,8 +17,10 @@ from analytics.causal.effects import (
     EffectResult,
     estimate_effects,
     has_extreme_weights,
+    problem_of,
     to_jsonable,
 )
+from analytics.causal.fitting import Problem, point_estimates
 
 # VanderWeele & Ding (2017): a standardized mean difference d maps to RR ~ exp(0.91 d).
 SMD_TO_LOG_RR = 0.91
@@ -27,6 +30,9 @@ ADJUSTED_METHODS = ("psm", "ipw", "regression_adjustment", "aipw")
 RANDOM_CAUSE_TOLERANCE_SE = 0.5
 SPREAD_THRESHOLD_SE = 2.0
 RANDOM_CAUSE_COLUMN = "_random_common_cause"
+PLACEBO_PERMUTATIONS = 20
+# The placebo passes while the mean placebo estimate is within this many Monte Carlo SEs of zero.
+PLACEBO_TOLERANCE_MC_SE = 3.0
 
 
 def e_value_from_risk_ratio(risk_ratio: float) -> float:
@@ -47,12 +53,13 @@ def e_value(estimate: float, ci_low: float, ci_high: float, outcome_sd: float) -
 
 
 def e_values(result: EffectResult) -> pd.DataFrame:
-    """E-value of every estimate in an effect table."""
+    """E-value of every estimate in an effect table; `headline` marks the one the report is about."""
     sd = result.diagnostics["outcome_sd"]
+    chosen = (result.headline or {}).get("method"), (result.headline or {}).get("estimand")
     rows = [{"method": row.method, "estimand": row.estimand,
-             **e_value(row.estimate, row.ci_low, row.ci_high, sd)}
-            for row in result.table.itertuples() if math.isfinite(row.estimate)]
-    return pd.DataFrame(rows, columns=["method", "estimand", "d", "risk_ratio", "e_value", "e_value_ci"])
+             **e_value(row.estimate, row.ci_low, row.ci_high, sd), "headline": (row.method, row.estimand) == chosen}
+            for row in result.table.itertuples() if math.isfinite(row.estimate) and math.isfinite(row.ci_low)]
+    return pd.DataFrame(rows, columns=["method", "estimand", "d", "risk_ratio", "e_value", "e_value_ci", "headline"])
 
 
 def _single_row(df, treatment, outcome, covariates, method, estimand, options) -> dict:
@@ -60,14 +67,53 @@ def _single_row(df, treatment, outcome, covariates, method, estimand, options) -
     return table[table["estimand"] == estimand].iloc[0].to_dict()
 
 
+def _permuted(treated: np.ndarray, problem: Problem, rng: np.random.Generator) -> np.ndarray:
+    """A permuted treatment that keeps the design: whole clusters when the programme was given by
+    cluster, within fixed-effect levels when effects are compared within them, else units."""
+    clusters, within = problem.clusters, problem.fixed_effects
+    if clusters is not None:
+        by_cluster = np.bincount(clusters.codes, weights=treated, minlength=clusters.n_groups)
+        sizes = np.bincount(clusters.codes, minlength=clusters.n_groups)
+        if np.all((by_cluster == 0) | (by_cluster == sizes)):
+            return (rng.permutation(by_cluster > 0))[clusters.codes]
+    if within is not None:
+        return _permute_within(treated, within, rng)
+    return rng.permutation(treated)
+
+
+def _permute_within(treated: np.ndarray, within: Grouping, rng: np.random.Generator) -> np.ndarray:
+    order = np.lexsort((rng.random(len(treated)), within.codes))   # random order inside each level
+    by_level = np.argsort(within.codes, kind="stable")             # positions level by level
+    permuted = np.empty_like(treated)
+    permuted[by_level] = treated[order]
+    return permuted
+
+
 def placebo_test(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
-                 method: str = "aipw", estimand: str = "ATE", seed: int = 0, **options) -> dict:
-    """Re-estimate with a randomly permuted treatment; passes when the CI covers zero."""
-    permuted = df.copy()
-    permuted[treatment] = np.random.default_rng(seed).permutation(df[treatment].to_numpy())
-    row = _single_row(permuted, treatment, outcome, covariates, method, estimand, options)
-    return to_jsonable({"check": "placebo_treatment", **row, "expected": 0.0,
-                        "passed": bool(row["ci_low"] <= 0 <= row["ci_high"])})
+                 method: str = "aipw", estimand: str = "ATE", seed: int = 0,
+                 n_permutations: int = PLACEBO_PERMUTATIONS, cluster: str | None = None,
+                 fixed_effects: str | None = None, **options) -> dict:
+    """Re-estimate under many random permutations of the treatment: their distribution and a p-value.
+
+    The permutations show what the method finds where there is nothing to find: the check passes when
+    their mean is within 3 Monte Carlo SEs of zero. The p-value is the permutation test of the actual
+    estimate, (1 + #|placebo| >= |actual|) / (1 + permutations).
+    """
+    problem = problem_of(df, treatment, outcome, covariates, cluster, fixed_effects)
+    key = (method, estimand)
+    actual = point_estimates(problem, [method], **options)[key]
+    rng = np.random.default_rng(seed)
+    draws = np.array([point_estimates(problem.with_treatment(_permuted(problem.treated, problem, rng)),
+                                      [method], **options)[key] for _ in range(n_permutations)])
+    draws = draws[np.isfinite(draws)]
+    mean, sd = float(draws.mean()), float(draws.std(ddof=1))
+    low, high = np.quantile(draws, [0.025, 0.975])
+    p_value = (1 + int(np.sum(np.abs(draws) >= abs(actual)))) / (1 + len(draws))
+    return to_jsonable({
+        "check": "placebo_treatment", "method": method, "estimand": estimand, "estimate": mean, "se": sd,
+        "ci_low": float(low), "ci_high": float(high), "expected": 0.0, "n_permutations": len(draws),
+        "actual_estimate": actual, "p_value": p_value, "distribution": draws.tolist(),
+        "passed": bool(abs(mean) <= PLACEBO_TOLERANCE_MC_SE * sd / np.sqrt(len(draws)))})
 
 
 def random_common_cause_test(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
@@ -84,7 +130,7 @@ def random_common_cause_test(df: pd.DataFrame, treatment: str, outcome: str, cov
 
 
 def primary_estimate(table: pd.DataFrame) -> dict | None:
-    """The headline row: the most robust method present (AIPW first, naive last)."""
+    """The most robust method present (AIPW first, naive last); the result's `headline` supersedes it."""
     for method, estimand in PRIMARY_ORDER:
         match = table[(table["method"] == method) & (table["estimand"] == estimand)]
         if len(match) and math.isfinite(match["estimate"].iloc[0]):
@@ -150,8 +196,8 @@ def _specification(result: EffectResult, primary: dict | None) -> dict:
 
 
 def assess_assumptions(result: EffectResult, refutations: list[dict] | None = None) -> list[dict]:
-    """Status ('ok' | 'warn' | 'info') and supporting numbers for each identifying assumption."""
-    primary = primary_estimate(result.table)
+    """Status ('ok' | 'warn' | 'info') and supporting numbers for each identifying assumption (of the headline)."""
+    primary = result.headline if result.headline is not None else primary_estimate(result.table)
     estimand = primary["estimand"] if primary else "ATE"
     return to_jsonable([
         _confounding(result, primary, refutations or []),

@@ -52,21 +52,39 @@ def _covariate_errors(series: pd.Series, column: str, max_levels: int) -> list[d
     return []
 
 
+def _within_errors(df: pd.DataFrame, treatment: str, column: str) -> list[dict]:
+    """Fixed effects need at least one level holding both treated and control units."""
+    arms = df.groupby(df[column].astype(str), sort=False)[treatment].agg(["min", "max"])
+    if not (arms["min"] < arms["max"]).any():
+        return [_error("no_within_variation", column, n_levels=len(arms))]
+    return []
+
+
 def validate_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covariates: list[str], *,
-                          min_group: int = 10, max_levels: int = MAX_CATEGORY_LEVELS) -> list[dict]:
-    """All problems that would stop an effect estimate, as {code, column, message_params} dicts."""
-    errors = [_error("missing_column", column) for column in dict.fromkeys([treatment, outcome, *covariates])
-              if column not in df.columns]
+                          min_group: int = 10, max_levels: int = MAX_CATEGORY_LEVELS, cluster: str | None = None,
+                          fixed_effects: str | None = None) -> list[dict]:
+    """All problems that would stop an effect estimate, as {code, column, message_params} dicts.
+
+    `cluster` and `fixed_effects` name id columns (any number of levels: schools, classes)."""
+    groupings = [c for c in (cluster, fixed_effects) if c is not None]
+    errors = [_error("missing_column", column)
+              for column in dict.fromkeys([treatment, outcome, *covariates, *groupings]) if column not in df.columns]
     errors += [_error("role_conflict", column) for column in covariates if column in (treatment, outcome)]
+    errors += [_error("role_conflict", column) for column in groupings if column in (treatment, outcome)]
+    if fixed_effects is not None and fixed_effects in covariates:
+        errors.append(_error("role_conflict", fixed_effects))
     if treatment == outcome:
         errors.append(_error("role_conflict", outcome))
-    present = [column for column in dict.fromkeys([treatment, outcome, *covariates]) if column in df.columns]
+    present = [column for column in dict.fromkeys([treatment, outcome, *covariates, *groupings])
+               if column in df.columns]
     for column in present:
         n_missing = int(df[column].isna().sum())
         if n_missing:
             errors.append(_error("missing_values", column, n_rows=n_missing, n_total=len(df)))
     if treatment in df.columns:
         errors += _treatment_errors(df[treatment], treatment, min_group)
+        if fixed_effects in df.columns and not errors and fixed_effects not in (treatment, outcome):
+            errors += _within_errors(df, treatment, fixed_effects)
     if outcome in df.columns and is_categorical(df[outcome]):
         errors.append(_error("non_numeric_outcome", outcome))
     for column in covariates:

@@ -29,7 +29,9 @@ from warehouse.effect_queries import (
     post_treatment_columns,
 )
 
-OPTION_FIELDS = ("psm_k", "caliper", "replace", "trim")
+OPTION_FIELDS = ("psm_k", "caliper", "replace", "trim", "cluster", "fixed_effects", "bootstrap", "ci", "estimand")
+# One request must stay interactive: bootstrap replicates beyond this belong to the CLI.
+API_MAX_BOOTSTRAP = 1000
 FIELDS = ("treatment", "outcome", "covariates", "rows", "filters", "checks", *OPTION_FIELDS)
 NUMBER = {"type": "number"}
 NULLABLE_NUMBER = {"type": ["number", "null"]}
@@ -57,7 +59,18 @@ REQUEST_SCHEMA = {
         "trim": {"type": ["array", "null"], "items": NUMBER, "minItems": 2, "maxItems": 2, "default": None,
                  "description": "IPW/AIPW: keep propensity scores in [low, high], 0 <= low < 0.5 < high <= 1"},
         "checks": {"type": "boolean", "default": True,
-                   "description": "run the placebo and random-common-cause refutations"},
+                   "description": "run the placebo (permutations) and random-common-cause refutations of the headline"},
+        "cluster": {"type": ["string", "null"], "default": None,
+                    "description": "id column (e.g. school_id): cluster-robust SEs; any number of levels"},
+        "fixed_effects": {"type": ["string", "null"], "default": None,
+                          "description": "column to compare within (fixed effects); any number of levels"},
+        "bootstrap": {"type": "integer", "minimum": 0, "maximum": API_MAX_BOOTSTRAP, "default": 0,
+                      "description": "0 = analytic SEs; 20 or more = bootstrap replicates (whole clusters with "
+                                     "`cluster`) for every SE and CI"},
+        "ci": {"type": "string", "enum": ["percentile", "bca"], "default": "percentile",
+               "description": "bootstrap interval kind"},
+        "estimand": {"type": "string", "enum": ["ate", "att", "ATE", "ATT"], "default": "ate",
+                     "description": "what the headline estimates (poor overlap may move it to ATT, with a reason)"},
     },
 }
 ROW_SCHEMA = {
@@ -65,12 +78,24 @@ ROW_SCHEMA = {
     "properties": {"method": {"type": "string", "enum": list(METHODS)},
                    "estimand": {"type": "string", "enum": ["ATE", "ATT"]},
                    **{key: NULLABLE_NUMBER for key in ("estimate", "se", "ci_low", "ci_high", "p_value")},
-                   "n": {"type": "integer"}},
+                   "n": {"type": "integer"},
+                   "se_type": {"type": "string", "enum": ["analytic", "cluster", "bootstrap"]},
+                   "reliable": {"type": "boolean"},
+                   "reason": {"type": ["object", "null"],
+                              "description": "why the row is unreliable: {code, message, ...}"}},
+}
+HEADLINE_SCHEMA = {
+    "type": ["object", "null"],
+    "description": "the estimate chosen by the diagnostics (README 'EBPM headline'); reason {code, message, ...}",
+    "properties": {"method": {"type": "string"}, "estimand": {"type": "string"},
+                   **{key: NULLABLE_NUMBER for key in ("estimate", "se", "ci_low", "ci_high")},
+                   "se_type": {"type": "string"}, "reason": {"type": "object"}},
 }
 RESPONSE_SCHEMA = {
-    "type": "object", "required": ["rows", "diagnostics", "warnings"], "additionalProperties": False,
+    "type": "object", "required": ["rows", "headline", "diagnostics", "warnings"], "additionalProperties": False,
     "properties": {
         "rows": {"type": "array", "items": ROW_SCHEMA},
+        "headline": HEADLINE_SCHEMA,
         "diagnostics": {
             "type": "object",
             "description": "n, n_treated, n_control, outcome_sd, propensity {min, max, n_below, n_above}, "
@@ -92,6 +117,9 @@ def _field_of(column: str | None, body: dict, treatment: str, outcome: str) -> s
         return "treatment"
     if column == outcome:
         return "outcome"
+    for name in ("cluster", "fixed_effects"):
+        if column is not None and column == body.get(name):
+            return name
     return "covariates" if column in body.get("covariates", []) else "rows"
 
 
@@ -165,6 +193,9 @@ def post_effects():
     checks = body.get("checks", True)
     if not isinstance(checks, bool):
         raise ApiError(422, "invalid", "must be true or false", "checks")
+    bootstrap = body.get("bootstrap", 0)
+    if isinstance(bootstrap, int) and not isinstance(bootstrap, bool) and bootstrap > API_MAX_BOOTSTRAP:
+        raise ApiError(422, "invalid", f"at most {API_MAX_BOOTSTRAP} replicates per request", "bootstrap")
     try:
         options = effect_options(**{name: body[name] for name in OPTION_FIELDS if name in body})
         extra = {}

@@ -7,7 +7,8 @@ import pytest
 from analytics.causal import METHODS, estimate_effects, simulate_confounded
 from tests.helpers.files import scalar
 
-ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
+ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n",
+            "se_type", "reliable", "reason"}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_default_request_analyses_the_warehouse_students(client, built_warehouse
     response = client.post("/api/v1/effects", json={"checks": False})
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"rows", "diagnostics", "warnings"}
+    assert set(body) == {"rows", "headline", "diagnostics", "warnings"}
     assert all(set(r) == ROW_KEYS for r in body["rows"]) and {r["method"] for r in body["rows"]} == set(METHODS)
     assert body["diagnostics"]["n"] == scalar(built_warehouse, "SELECT count(*) FROM core.students")
     assert body["diagnostics"]["planted_effect"] == 3.0
@@ -62,6 +63,30 @@ def test_rows_give_the_same_estimates_as_the_estimators(client, rows):
 
 def _with(rows, **changes):
     return [{**row, **{k: (v(i) if callable(v) else v) for k, v in changes.items()}} for i, row in enumerate(rows)]
+
+
+def test_cluster_fixed_effects_bootstrap_and_estimand_options(client):
+    from analytics.causal.simulate import simulate_clustered
+
+    frame = simulate_clustered(1200, 40, seed=3)
+    body = {"rows": frame.to_dict("records"), "treatment": "treat", "outcome": "y",
+            "covariates": ["school_ses", "x1"], "cluster": "school_id", "estimand": "att", "checks": False}
+    response = client.post("/api/v1/effects", json=body)
+    assert response.status_code == 200, response.get_json()
+    payload = response.get_json()
+    expected = estimate_effects(frame, "treat", "y", ["school_ses", "x1"], cluster="school_id", estimand="ATT").table
+    regression = expected[expected["method"] == "regression_adjustment"].iloc[0]
+    got = next(r for r in payload["rows"] if r["method"] == "regression_adjustment")
+    assert got["se"] == pytest.approx(regression.se, abs=1e-9) and got["se_type"] == "cluster"
+    assert payload["diagnostics"]["n_clusters"] == 40
+    assert payload["headline"]["estimand"] == "ATT" and payload["headline"]["reason"]["message"]
+    boot = client.post("/api/v1/effects", json={**body, "bootstrap": 20, "ci": "bca"}).get_json()
+    assert {r["se_type"] for r in boot["rows"]} == {"bootstrap"}
+    within = client.post("/api/v1/effects", json={**body, "fixed_effects": "school_id", "cluster": None})
+    assert within.status_code == 422
+    assert within.get_json()["error"]["field"] == "fixed_effects"
+    too_many = client.post("/api/v1/effects", json={**body, "bootstrap": 100_000})
+    assert too_many.status_code == 422 and too_many.get_json()["error"]["field"] == "bootstrap"
 
 
 @pytest.mark.parametrize("make_body, code, field", [
@@ -127,6 +152,6 @@ def test_openapi_documents_request_and_response(client):
     assert {"treatment", "outcome", "covariates", "rows", "psm_k", "caliper", "replace", "trim"} <= set(
         request["properties"])
     response = operation["responses"]["200"]["content"]["application/json"]["schema"]
-    assert response["required"] == ["rows", "diagnostics", "warnings"]
+    assert response["required"] == ["rows", "headline", "diagnostics", "warnings"]
     assert set(response["properties"]["rows"]["items"]["required"]) == ROW_KEYS
     assert {"400", "413", "422"} <= set(operation["responses"])

@@ -43,13 +43,29 @@ def test_demo_students_match_kaggle_shape(demo_db):
 
 
 def test_test_prep_is_confounded_and_truth_is_stored(demo_db):
-    truth = dict(q(demo_db, "SELECT outcome, true_effect FROM core.demo_truth"))
+    truth = dict(q(demo_db, "SELECT outcome, true_effect FROM core.demo_truth WHERE treatment = 'test_prep'"))
     assert truth == {"math_score": 3.0, "reading_score": 5.0, "writing_score": 7.0}
     (naive,), = q(demo_db, "SELECT avg(math_score) FILTER (test_prep='completed') - "
                            "avg(math_score) FILTER (test_prep='none') FROM core.students")
     assert naive > truth["math_score"] + 1.0     # confounding inflates the naive difference
     rates = dict(q(demo_db, "SELECT lunch, avg((test_prep='completed')::INT) FROM core.students GROUP BY 1"))
     assert rates["standard"] > rates["free/reduced"] + 0.05
+
+
+def test_demo_schools_classes_and_the_school_programme(demo_db):
+    (n_schools, pupils, tutored, smallest, largest), = q(demo_db, """
+        SELECT count(DISTINCT school_id), sum(n_students), avg(tutoring::INT), min(n_students), max(n_students)
+        FROM core.schools""")
+    assert n_schools == 40 and pupils == 20000 and tutored == 0.4
+    assert smallest < 300 < 700 < largest                       # schools of varying size
+    (orphans, foreign_classes, biggest_class), = q(demo_db, """
+        SELECT count(*) FILTER (sc.school_id IS NULL), count(*) FILTER (NOT starts_with(s.class_id, s.school_id)),
+               max(c.n) FROM core.students s LEFT JOIN core.schools sc USING (school_id)
+        CROSS JOIN (SELECT max(n) AS n FROM (SELECT count(*) AS n FROM core.students GROUP BY class_id))
+        AS c""")
+    assert orphans == 0 and foreign_classes == 0 and biggest_class == 30
+    assert q(demo_db, "SELECT outcome, true_effect FROM core.demo_truth WHERE treatment = 'tutoring'") == [
+        ("math_score", 4.0)]
 
 
 def test_materials_interactions_and_events(demo_db):

@@ -6,13 +6,14 @@ import subprocess
 
 import pytest
 
-from analytics.causal import METHODS
+from analytics.causal import METHODS, estimate_effects
 from pipelines import build as build_mod
 from pipelines.cli import main
 from tests.helpers import PYTHON, ROOT, run_env
 from tests.helpers.files import scalar, write_upload
 
-ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"}
+ROW_KEYS = {"method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n",
+            "se_type", "reliable", "reason"}
 # Estimators consistent for their estimand under the demo's design (constant effect, right models).
 CONSISTENT = {("psm", "ATT"), ("ipw", "ATE"), ("ipw", "ATT"), ("regression_adjustment", "ATE"),
               ("aipw", "ATE"), ("aipw", "ATT")}
@@ -43,7 +44,7 @@ def test_text_and_json_on_the_demo_warehouse(built_warehouse, capsys):
     assert "planted true effect (demo data): 3" in out
 
     payload = run_json(capsys, "--db", built_warehouse)
-    assert set(payload) == {"rows", "diagnostics", "warnings"}
+    assert set(payload) == {"rows", "headline", "diagnostics", "warnings"}
     assert all(set(r) == ROW_KEYS for r in payload["rows"])
     assert {r["method"] for r in payload["rows"]} == set(METHODS)
     assert all(isinstance(text, str) for text in payload["warnings"])
@@ -138,3 +139,25 @@ def test_planted_truth_recovered_on_a_bigger_demo_build(tmp_path, capsys, monkey
         assert truth == {"math_score": 3.0, "writing_score": 7.0}[outcome]
         covered = {(r["method"], r["estimand"]) for r in payload["rows"] if r["ci_low"] <= truth <= r["ci_high"]}
         assert covered == CONSISTENT   # every consistent estimator covers; the naive difference does not
+
+
+def test_cluster_bootstrap_and_estimand_options_on_a_csv(tmp_path, capsys):
+    from analytics.causal.simulate import simulate_clustered
+
+    frame = simulate_clustered(1500, 40, seed=4)
+    path = tmp_path / "schools.csv"
+    frame.to_csv(path, index=False)
+    common = ["--csv", path, "--treatment", "treat", "--outcome", "y", "--covariate", "school_ses",
+              "--covariate", "x1", "--cluster", "school_id", "--no-checks"]
+    payload = run_json(capsys, *common, "--estimand", "att")
+    expected = estimate_effects(frame, "treat", "y", ["school_ses", "x1"], cluster="school_id").table
+    assert {r["se_type"] for r in payload["rows"]} == {"cluster"}
+    assert [r["se"] for r in payload["rows"]] == pytest.approx(expected["se"].tolist(), abs=1e-9)
+    assert payload["headline"]["estimand"] == "ATT" and payload["diagnostics"]["n_clusters"] == 40
+    boot = run_json(capsys, *common, "--bootstrap", "30", "--ci", "bca")
+    assert {r["se_type"] for r in boot["rows"]} == {"bootstrap"}
+    code, out, _ = run(capsys, *common)
+    assert code == 0 and " cluster " in out
+    assert "headline: aipw ATT" in out and "overlap poorly" in out   # school_ses separates the schools
+    code, _, err = run(capsys, *common, "--fixed-effects", "school_id")
+    assert code == 2 and "No level of 'school_id'" in err

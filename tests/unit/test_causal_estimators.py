@@ -32,7 +32,8 @@ def _arrays(df):
 
 def test_table_has_exact_columns_and_methods(data):
     table = estimate_effects(data, "treat", "y", COVARIATES).table
-    assert list(table.columns) == ["method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n"]
+    assert list(table.columns) == ["method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n",
+                                   "se_type", "reliable", "reason"]
     assert set(table["method"]) == {"difference_in_means", "psm", "ipw", "regression_adjustment", "aipw"}
     assert set(table["estimand"]) <= {"ATE", "ATT"}
 

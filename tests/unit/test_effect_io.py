@@ -37,12 +37,12 @@ def test_csv_in_cp932_with_semicolons_and_japanese_header():
     assert frame["処置"].tolist() == [1, 0] and frame["点数"].tolist() == [70, 60]
 
 
-def test_csv_with_bom_spaces_and_kaggle_header_codes_test_prep():
+def test_csv_with_bom_spaces_and_kaggle_header_keeps_names_and_codes_test_prep():
     text = ('\ufeff"gender", "test preparation course", "math score"\n'
             '"female", "completed", "72"\n"male", "none", "60"\n')
     frame = read_effect_csv(text.encode("utf-8"), "kaggle.csv", max_bytes=LIMIT)
-    assert list(frame.columns) == ["gender", "test_prep", "math_score"]
-    assert frame["test_prep"].tolist() == [1, 0]
+    assert list(frame.columns) == ["gender", "test preparation course", "math score"]   # as the user wrote them
+    assert frame["test preparation course"].tolist() == [1, 0]
     assert frame["gender"].tolist() == ["female", "male"]
 
 
@@ -85,6 +85,9 @@ def test_a_number_column_with_stray_text_is_a_non_numeric_covariate():
     ({"caliper": -1}, "invalid_caliper"), ({"caliper": float("nan")}, "invalid_caliper"),
     ({"replace": "yes"}, "invalid_replace"),
     ({"trim": [0.6, 0.9]}, "invalid_trim"), ({"trim": [0.1]}, "invalid_trim"), ({"trim": "0.1,0.9"}, "invalid_trim"),
+    ({"bootstrap": 5}, "invalid_bootstrap"), ({"bootstrap": True}, "invalid_bootstrap"),
+    ({"ci": "normal"}, "invalid_ci"), ({"estimand": "atc"}, "invalid_estimand"),
+    ({"cluster": ""}, "invalid_column_option"), ({"fixed_effects": 3}, "invalid_column_option"),
 ])
 def test_invalid_options_name_the_option(kwargs, code):
     with pytest.raises(EffectInputError) as excinfo:
@@ -96,7 +99,9 @@ def test_invalid_options_name_the_option(kwargs, code):
 def test_valid_options_become_estimator_arguments():
     options = effect_options(psm_k=3, caliper=None, replace=False, trim=[0.05, 0.95])
     assert options == EffectOptions(psm_k=3, caliper=None, replace=False, trim=(0.05, 0.95))
-    assert options.kwargs() == {"psm_k": 3, "caliper": None, "replace": False, "trim": (0.05, 0.95)}
+    assert options.kwargs() == {"psm_k": 3, "caliper": None, "replace": False, "trim": (0.05, 0.95),
+                                "cluster": None, "fixed_effects": None, "bootstrap": 0, "ci": "percentile",
+                                "estimand": "ATE"}
 
 
 def test_column_kinds_find_treatments_outcomes_and_groupings():
@@ -108,13 +113,18 @@ def test_column_kinds_find_treatments_outcomes_and_groupings():
     assert kinds["numeric"] == ["y", "rating", "const"]
     assert kinds["covariates"] == ["treat", "flag", "y", "rating", "group"]
     assert kinds["grouping"] == ["treat", "flag", "rating", "group"]
+    assert kinds["ids"] == ["treat", "rating", "group"]   # "id" is unique per row: no cluster
+    schools = column_kinds(frame.assign(school=[f"s{i // 2}" for i in range(60)]))
+    assert "school" in schools["ids"] and "school" not in schools["covariates"]
 
 
 def test_payload_rows_match_the_table_and_are_strict_json():
     frame = simulate_confounded(600, seed=3)
     analysis = analyse_effect(frame, "treat", "y", ["x1", "x2", "group"], checks=False)
     payload = effect_payload(analysis, describe)
-    assert set(payload) == {"rows", "diagnostics", "warnings"}
+    assert set(payload) == {"rows", "headline", "diagnostics", "warnings"}
+    assert (payload["headline"]["method"], payload["headline"]["estimand"]) == ("aipw", "ATE")
+    assert payload["headline"]["reason"]["code"] == "headline_preferred"
     table = analysis.result.table
     assert [r["estimate"] for r in payload["rows"]] == pytest.approx(table["estimate"].tolist(), abs=0)
     assert [r["n"] for r in payload["rows"]] == table["n"].tolist()
@@ -187,3 +197,13 @@ def test_a_large_table_is_analysed_on_a_seeded_sample_that_says_so():
         analysis.result.warnings[0], "ja")
     small = simulate_confounded(500, seed=1)
     assert sample_for_analysis(small, limit=8_000) is small              # small tables are left whole
+
+
+def test_infinite_or_huge_numbers_in_json_rows_are_named_with_their_row():
+    frame = records_frame([{"t": i % 2, "y": float(i), "x": float(i % 7)} for i in range(40)])
+    frame.loc[4, "y"] = float("inf")
+    frame.loc[6, "x"] = 1e300
+    errors = check_effect_input(frame, "t", "y", ["x"])
+    assert [(e["code"], e["column"], e["message_params"]["row"]) for e in errors[:2]] == [
+        ("nonfinite_rows", "y", 5), ("overflow_rows", "x", 7)]
+    assert "row 5" in describe(errors[0]) and "5 行目" in describe(errors[0], "ja")

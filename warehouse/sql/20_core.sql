@@ -50,6 +50,13 @@ CREATE TABLE IF NOT EXISTS core.events (
     file_id       INTEGER,                   -- raw.event_files.file_id of the log file it came from
     ingested_at   TIMESTAMP
 );
+-- core.schools: one row per school with the programmes given to the whole school. Grain: school_id.
+CREATE TABLE IF NOT EXISTS core.schools (
+    school_id    VARCHAR PRIMARY KEY,
+    n_students   INTEGER NOT NULL,
+    tutoring     BOOLEAN,                    -- the school runs the tutoring programme (assigned by school)
+    source       VARCHAR NOT NULL            -- 'demo' or the source file name
+);
 -- core.demo_truth: effects planted by the demo generator, to check estimators. Grain: (treatment, outcome).
 CREATE TABLE IF NOT EXISTS core.demo_truth (
     treatment    VARCHAR NOT NULL,
