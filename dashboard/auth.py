@@ -1,8 +1,8 @@
 """Admin access: HTTP Basic login (Flask-HTTPAuth) when EDULOOP_ADMIN_PASSWORD is set, else open demo mode.
 
 Protected: the HTML of the Operations tab, its layout and callbacks (Dash fetches those through
-POSTs, so each checks `is_admin()`), the admin API (`@require_admin`) and admin events posted to
-/api/v1/events. The password is compared in constant time (on SHA-256 digests, so its length
+POSTs, so each checks `is_admin()`), the admin API and admin events posted to /api/v1/events
+(both through dashboard.api.guards: same-origin check, failed-login rate limit, then this login). The password is compared in constant time (on SHA-256 digests, so its length
 does not leak either) and is never logged, echoed or put in a URL.
 """
 from __future__ import annotations
@@ -68,11 +68,6 @@ def is_admin() -> bool:
             and check_credentials(credentials.username, credentials.password))
 
 
-def require_admin(view):
-    """Decorator for admin views: 401 with a Basic challenge unless logged in (open in demo mode)."""
-    return auth.login_required(view)
-
-
 def _allow():
     return None
 
@@ -86,19 +81,6 @@ def protect_pages():
     return None
 
 
-def guard_admin_events():
-    """before_request hook: only an admin may post admin_action events (they acknowledge alerts)."""
-    request = flask.request
-    if request.method != "POST" or request.path.rstrip("/") != "/api/v1/events" or not auth_enabled():
-        return None
-    body = request.get_json(silent=True)
-    events = body.get("events") if isinstance(body, dict) else None
-    if isinstance(events, list) and any(isinstance(e, dict) and e.get("event") == ADMIN_EVENT for e in events):
-        return auth.login_required(_allow)()
-    return None
-
-
 def register_auth(server: flask.Flask) -> None:
-    """Install the page and admin-event guards on the Flask server."""
+    """Install the page guard on the Flask server (admin API views use dashboard.api.guards)."""
     server.before_request(protect_pages)
-    server.before_request(guard_admin_events)

@@ -70,7 +70,7 @@ def production_rows(db_path: str | Path) -> dict[str, dict[str, Any]]:
     try:
         key = _file_key(path)
     except FileNotFoundError:
-        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`") from None
+        raise WarehouseMissing() from None
     cached = _rows_cache.get(str(path))
     if cached and cached[0] == key:
         return cached[1]

@@ -13,7 +13,33 @@ SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql",
 
 
 class WarehouseMissing(RuntimeError):
-    """Raised when the warehouse file has not been built yet."""
+    """Raised when the warehouse file has not been built yet (the message names no server path)."""
+
+    code = "warehouse_missing"
+
+    def __init__(self, message: str = "the warehouse has not been built yet; run `python -m pipelines build`"):
+        super().__init__(message)
+
+
+class WarehouseUnreadable(WarehouseMissing):
+    """Raised when the warehouse file exists but is corrupt, truncated or unreadable."""
+
+    code = "warehouse_unreadable"
+
+    def __init__(self, reason: str = "corrupt or truncated"):
+        super().__init__(f"the warehouse file cannot be read ({reason}); rebuild it with `python -m pipelines build`")
+
+
+HEADER_BYTES = 3 * 4096   # DuckDB's main header plus two database headers
+
+
+def check_file_complete(con) -> None:
+    """Raise WarehouseUnreadable when the file is shorter than the blocks its header lists (truncated)."""
+    database, block_size, total_blocks = con.execute(
+        "SELECT database_name, block_size, total_blocks FROM pragma_database_size() LIMIT 1").fetchone()
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?", [database]).fetchone()
+    if path and path[0] and Path(path[0]).stat().st_size < HEADER_BYTES + block_size * total_blocks:
+        raise WarehouseUnreadable("truncated")
 
 
 def read_sql(name: str) -> str:
@@ -64,10 +90,18 @@ def read_only(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     path = Path(db_path)
     if not path.exists():
-        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`")
-    con = duckdb.connect(str(path), read_only=True)
+        raise WarehouseMissing()
     try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:   # empty, garbage or half a file: a 503, never a traceback
+        raise WarehouseUnreadable("not a readable DuckDB file") from exc
+    except PermissionError as exc:
+        raise WarehouseUnreadable("permission denied") from exc
+    try:
+        check_file_complete(con)
         yield con
+    except duckdb.IOException as exc:   # a block missing under a query
+        raise WarehouseUnreadable("a data block cannot be read") from exc
     finally:
         con.close()
 

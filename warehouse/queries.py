@@ -51,6 +51,19 @@ def get_table_counts(con) -> dict[str, int]:
     return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in HEALTH_TABLES}
 
 
+def check_tables_read(con) -> None:
+    """Read a row of every main table; raise WarehouseUnreadable naming the first that fails."""
+    import duckdb
+
+    from warehouse.connection import WarehouseUnreadable
+
+    for name in HEALTH_TABLES:
+        try:
+            con.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()   # name from the fixed list
+        except duckdb.Error as exc:
+            raise WarehouseUnreadable(f"table {name} cannot be read") from exc
+
+
 def get_production_model(con, task: str = "regression") -> dict | None:
     """The production model's registry row for a task, or None."""
     df = con.execute("SELECT * FROM ml.model_registry WHERE status = 'production' AND task = ? "
