@@ -30,18 +30,6 @@ class WarehouseUnreadable(WarehouseMissing):
         super().__init__(f"the warehouse file cannot be read ({reason}); rebuild it with `python -m pipelines build`")
 
 
-HEADER_BYTES = 3 * 4096   # DuckDB's main header plus two database headers
-
-
-def check_file_complete(con) -> None:
-    """Raise WarehouseUnreadable when the file is shorter than the blocks its header lists (truncated)."""
-    database, block_size, total_blocks = con.execute(
-        "SELECT database_name, block_size, total_blocks FROM pragma_database_size() LIMIT 1").fetchone()
-    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?", [database]).fetchone()
-    if path and path[0] and Path(path[0]).stat().st_size < HEADER_BYTES + block_size * total_blocks:
-        raise WarehouseUnreadable("truncated")
-
-
 def read_sql(name: str) -> str:
     """Return the text of a packaged .sql file."""
     return resources.files("warehouse").joinpath("sql", name).read_text(encoding="utf-8")
@@ -98,9 +86,8 @@ def read_only(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     except PermissionError as exc:
         raise WarehouseUnreadable("permission denied") from exc
     try:
-        check_file_complete(con)
         yield con
-    except duckdb.IOException as exc:   # a block missing under a query
+    except duckdb.IOException as exc:   # a block missing under a query (a truncated file)
         raise WarehouseUnreadable("a data block cannot be read") from exc
     finally:
         con.close()

@@ -125,6 +125,12 @@ def records_frame(rows: list, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFram
         raise input_error("rows_not_objects", field="rows")
     if len(rows) > max_rows:
         raise input_error("too_many_rows", field="rows", n_rows=len(rows), max_rows=max_rows)
+    for i, row in enumerate(rows):
+        for column, value in row.items():
+            if isinstance(value, (dict, list)):   # a cell holds one value, not an object or array
+                raise input_error("cell_not_scalar", column, field=f"rows[{i}].{column}")
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 53:
+                raise input_error("number_too_large", column, field=f"rows[{i}].{column}")
     frame = pd.DataFrame.from_records(rows)
     # JSON numbers arrive as Python objects when a column mixes in text or nulls; let pandas re-infer.
     return finish_frame(frame.infer_objects(), max_rows=max_rows)

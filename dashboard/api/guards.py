@@ -66,7 +66,8 @@ def admin_gate() -> None:
         raise ApiError(429, "too_many_failed_logins", "too many failed admin logins; wait a minute and retry",
                        headers={"Retry-After": "60"})
     if not is_admin():
-        record_failed_login()
+        if flask.request.authorization is not None:   # a bare challenge (no credentials yet) is no failure
+            record_failed_login()
         raise ApiError(401, "unauthorized", "admin login required (HTTP Basic, user 'admin')",
                        headers={"WWW-Authenticate": f'Basic realm="{REALM}"'})
 
