@@ -94,7 +94,10 @@ def _guard_dash_callback(view):
         if request.mimetype != "application/json":
             return flask.jsonify({"error": {"code": "unsupported_media_type", "field": "Content-Type",
                                             "message": "Content-Type must be application/json"}}), 415
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:   # absurd nesting is not JSON we serve
+            body = None
         problem = "the body is not valid JSON" if body is None else _callback_body_problem(body)
         if problem is None:
             try:

@@ -104,7 +104,7 @@ def validate_event(raw: Any, *, client: bool = False, now: datetime | None = Non
     if unknown:
         raise EventValidationError(unknown[0], "unknown field")
     event = raw.get("event")
-    if event not in EVENT_TYPES:
+    if not isinstance(event, str) or event not in EVENT_TYPES:
         raise EventValidationError("event", f"must be one of {sorted(EVENT_TYPES)}")
     out: dict[str, Any] = {"event": event}
     event_id = raw.get("event_id")
@@ -121,28 +121,42 @@ def validate_event(raw: Any, *, client: bool = False, now: datetime | None = Non
         value = raw.get(name)
         if value is None:
             continue
-        if not isinstance(value, str) or len(value) > max_len:
-            raise EventValidationError(name, f"must be a string of at most {max_len} characters")
+        if not isinstance(value, str) or len(value) > max_len or not _utf8(value):
+            raise EventValidationError(name, f"must be a (UTF-8) string of at most {max_len} characters")
         out[name] = value
     predicted = raw.get("predicted")
     if predicted is not None:
-        if isinstance(predicted, bool) or not isinstance(predicted, (int, float)) or not math.isfinite(predicted):
+        try:   # a 400-digit integer does not fit a float
+            value = None if isinstance(predicted, bool) or not isinstance(predicted, (int, float)) else float(predicted)
+        except OverflowError:
+            value = None
+        if value is None or not math.isfinite(value):
             raise EventValidationError("predicted", "must be a finite number")
-        out["predicted"] = float(predicted)
+        out["predicted"] = value
     payload = raw.get("payload")
     if payload is not None:
         if not isinstance(payload, dict):
             raise EventValidationError("payload", "must be a JSON object")
-        try:   # NaN or Infinity would be stored as invalid JSON that no reader parses
-            size = len(json.dumps(payload, default=str, allow_nan=False))
-        except (ValueError, RecursionError) as exc:
-            raise EventValidationError("payload", "must not contain NaN, Infinity or nesting deeper than Python allows") from exc
+        try:   # NaN, Infinity or a lone surrogate would be stored as a line no reader parses
+            text = json.dumps(payload, default=str, allow_nan=False, ensure_ascii=False)
+            size = len(text.encode("utf-8"))
+        except (ValueError, RecursionError) as exc:   # UnicodeEncodeError is a ValueError
+            raise EventValidationError("payload", "must be valid JSON text: no NaN, Infinity, lone surrogates "
+                                                  "or absurd nesting") from exc
         if size > MAX_PAYLOAD_BYTES:
             raise EventValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
         out["payload"] = payload
     if client:
         _check_client_fields(out)
     return out
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:   # a lone surrogate such as "\ud800" (valid in JSON, not in UTF-8)
+        return False
 
 
 def _now_iso() -> str:

@@ -1,7 +1,9 @@
 """JSON error responses for the API; no HTML error page and no traceback ever leaves it."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -54,6 +56,16 @@ def _unexpected(exc: Exception):
 
 
 JSON_TYPES = ("application/json",)
+# A cheap pre-filter: only bodies with a surrogate escape are checked exactly (they are rare).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _utf8_clean(body) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def require_json_type() -> None:
@@ -73,6 +85,9 @@ def json_body(*, expect: type = dict):
         body = request.get_json(force=True, silent=False)
     except Exception as exc:   # includes RecursionError on absurd nesting
         raise ApiError(400, "malformed_json", "request body is not valid JSON") from exc
+    if SURROGATE_ESCAPE.search(request.get_data(cache=True)) and not _utf8_clean(body):
+        raise ApiError(400, "malformed_json", "request body holds a lone UTF-16 surrogate (\\ud800-\\udfff); "
+                                              "send valid Unicode text")
     if not isinstance(body, expect):
         kind = expect.__name__.replace("dict", "object").replace("list", "array")
         raise ApiError(400, "wrong_body_type", f"request body must be a JSON {kind}")
