@@ -2,8 +2,8 @@
 
 Protected: the HTML of the Operations tab, its layout and callbacks (Dash fetches those through
 POSTs, so each checks `is_admin()`), the admin API and admin events posted to /api/v1/events
-(both through dashboard.api.guards: same-origin check, failed-login rate limit, then this login). The password is compared in constant time (on SHA-256 digests, so its length
-does not leak either) and is never logged, echoed or put in a URL.
+(both through dashboard.api.guards: same-origin check, failed-login rate limit, then this login).
+The password is compared in constant time (on SHA-256 digests, so its length does not leak either) and is never logged, echoed or put in a URL.
 """
 from __future__ import annotations
 

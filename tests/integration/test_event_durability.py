@@ -14,7 +14,6 @@ import pytest
 from analytics.csv_safety import neutralise_cell, neutralise_frame
 from pipelines.ingest_events import ingest_events
 from tests.integration.test_live_events import live_count
-from warehouse.connection import read_only
 from warehouse.events import EventValidationError, EventWriter, validate_event
 from warehouse.publish import write_transaction
 
