@@ -186,6 +186,13 @@ class EventWriter:
             self._key = key
         return self._fd  # type: ignore[return-value]
 
+    def close(self) -> None:
+        """Close this process's open log file (the next write opens a new one)."""
+        with self._lock:
+            if self._fd is not None and self._key and self._key[0] == os.getpid():
+                os.close(self._fd)
+            self._fd, self._key = None, None
+
     def write(self, event: dict[str, Any]) -> dict[str, Any]:
         """Validate and append one event; return it with its assigned id and timestamp."""
         return self.write_many([event])[0]
