@@ -28,6 +28,8 @@ from analytics.text_decoding import decode_text
 MAX_EFFECT_ROWS = 200_000
 SAMPLE_SEED = 20_261_123
 MAX_PSM_K = 20
+# A caliper is in standard deviations of the logit propensity; beyond a few SDs it matches anything.
+MAX_CALIPER = 5.0
 ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n")
 # A text column counts as "numbers with stray text" when most of its distinct values are numbers.
 NUMERIC_SHARE = 0.5
@@ -61,7 +63,7 @@ def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None) -> EffectOptio
     if isinstance(psm_k, bool) or not isinstance(psm_k, int) or not 1 <= psm_k <= MAX_PSM_K:
         raise input_error("invalid_psm_k", field="psm_k", value=str(psm_k), maximum=MAX_PSM_K)
     if caliper is not None and (isinstance(caliper, bool) or not isinstance(caliper, (int, float))
-                                or not math.isfinite(caliper) or caliper <= 0):
+                                or not math.isfinite(caliper) or not 0 < caliper <= MAX_CALIPER):
         raise input_error("invalid_caliper", field="caliper", value=str(caliper))
     if not isinstance(replace, bool):
         raise input_error("invalid_replace", field="replace", value=str(replace))

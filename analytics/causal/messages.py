@@ -82,8 +82,9 @@ MESSAGES = {
         "ja": "共変量「{column}」に数値と文字列（{values}）が混在しています。該当するセルを直してください。"},
     "invalid_psm_k": {"en": "PSM k must be a whole number from 1 to {maximum} (got {value}).",
                       "ja": "PSM の k は 1 から {maximum} の整数で指定してください（指定値: {value}）。"},
-    "invalid_caliper": {"en": "The caliper must be a positive number, or null for none (got {value}).",
-                        "ja": "キャリパーは正の数（使わない場合は null）で指定してください（指定値: {value}）。"},
+    "invalid_caliper": {"en": "The caliper must be above 0 and at most 5 (SDs), or null for none (got {value}).",
+                        "ja": "キャリパーは 0 より大きく 5（SD）以下の数（使わない場合は null）で指定してください"
+                              "（指定値: {value}）。"},
     "invalid_replace": {"en": "'replace' must be true or false (got {value}).",
                         "ja": "replace は true か false で指定してください（指定値: {value}）。"},
     "invalid_trim": {"en": "Trimming must be two numbers [low, high] with 0 ≤ low < 0.5 < high ≤ 1 (got {value}).",
