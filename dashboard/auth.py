@@ -45,7 +45,17 @@ def check_credentials(username: str | None, password: str | None) -> bool:
 
 @auth.verify_password
 def _verify(username: str, password: str):
-    return ADMIN_USER if check_credentials(username, password) else None
+    from dashboard.api.guards import login_blocked, record_failed_login   # guards import this module
+
+    if not auth_enabled():
+        return ADMIN_USER
+    if login_blocked():   # while blocked even the right password is refused: guessing gains nothing
+        return None
+    if check_credentials(username, password):
+        return ADMIN_USER
+    if username or password:   # a bare challenge (no credentials yet) is no failure
+        record_failed_login()
+    return None
 
 
 @auth.error_handler

@@ -186,3 +186,11 @@ def test_declared_oversize_body_is_413_on_every_route(client, monkeypatch):
     for path in ("/api/v1/events", "/api/v1/effects", "/api/v1/predict", "/_dash-update-component", "/"):
         response = client.post(path, data=b"x" * 2000, content_type="application/json")
         assert response.status_code == 413 and _error(response)["code"] == "payload_too_large"
+
+
+def test_operations_page_login_shares_the_failed_login_limit(locked):
+    wrong = basic_auth("admin", "guess")
+    codes = [locked.get("/operations", headers=wrong).status_code for _ in range(11)]
+    assert codes == [401] * 11
+    assert locked.get("/operations", headers=ADMIN).status_code == 401   # blocked for this window
+    assert locked.post("/api/v1/admin/monitor", headers=ADMIN).status_code == 429
