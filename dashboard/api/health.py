@@ -21,7 +21,7 @@ def health():
             "environment": cfg.environment}
     try:
         with read_only(cfg.db_path) as con:
-            check_tables_read(con)   # the file opens, is whole, and every main table reads
+            check_tables_read(con, cfg.db_path)   # the file opens, is whole, and every main table reads
             info = get_build_info(con)
             body["refreshed_at"] = info.get("refreshed_at")
             body["tables"] = get_table_counts(con)
