@@ -59,6 +59,11 @@ def create_app() -> Dash:
     server.register_blueprint(api_blueprint)
     server.add_url_rule("/api/<path:rest>", CATCH_ALL_ENDPOINT, unknown_api_path, methods=list(CATCH_ALL_METHODS))
     server.after_request(api_allow_header)
+    from dashboard.api.guards import init_guards
+    from dashboard.common.request_guards import install_request_guards
+
+    init_guards(server)              # failed-login rate limit (Flask-Limiter)
+    install_request_guards(app)      # one body size limit, JSON errors for malformed callbacks
     logging.basicConfig(level=logging.INFO)
     return app
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from warehouse.connection import read_only
 from warehouse.events import drop_repeated_ids, event_file_ids, pending_event_files, select_events_sql
 from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
@@ -70,6 +71,12 @@ def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
 
 
 def ingest_events(db_path: str | Path, events_dir: str | Path) -> EventLoadSummary:
-    """Ingest pending event files and publish the warehouse atomically."""
+    """Ingest pending event files and publish the warehouse atomically (no publish when nothing is new)."""
+    if Path(db_path).exists():
+        with read_only(db_path) as con:
+            if "raw" in {s for (s,) in con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()} \
+                    and not pending_event_files(con, events_dir):
+                total = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
+                return EventLoadSummary(0, 0, total)
     with write_transaction(db_path) as con:
         return ingest_events_into(con, events_dir)

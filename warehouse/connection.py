@@ -9,7 +9,21 @@ import duckdb
 
 
 class WarehouseMissing(RuntimeError):
-    """Raised when the warehouse file has not been built yet."""
+    """Raised when the warehouse file has not been built yet (the message names no server path)."""
+
+    code = "warehouse_missing"
+
+    def __init__(self, message: str = "the warehouse has not been built yet; run `python -m pipelines build`"):
+        super().__init__(message)
+
+
+class WarehouseUnreadable(WarehouseMissing):
+    """Raised when the warehouse file exists but is corrupt, truncated or unreadable."""
+
+    code = "warehouse_unreadable"
+
+    def __init__(self, reason: str = "corrupt or truncated"):
+        super().__init__(f"the warehouse file cannot be read ({reason}); rebuild it with `python -m pipelines build`")
 
 
 @contextlib.contextmanager
@@ -21,10 +35,17 @@ def read_only(db_path: str | Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """
     path = Path(db_path)
     if not path.exists():
-        raise WarehouseMissing(f"warehouse not found at {path}; run `python -m pipelines build`")
-    con = duckdb.connect(str(path), read_only=True)
+        raise WarehouseMissing()
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:   # empty, garbage or half a file: a 503, never a traceback
+        raise WarehouseUnreadable("not a readable DuckDB file") from exc
+    except PermissionError as exc:
+        raise WarehouseUnreadable("permission denied") from exc
     try:
         yield con
+    except duckdb.IOException as exc:   # a block missing under a query (a truncated file)
+        raise WarehouseUnreadable("a data block cannot be read") from exc
     finally:
         con.close()
 

@@ -6,6 +6,8 @@ last line, which it skips. Every event carries a UUID, so ingest can be idempote
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import math
 import os
@@ -13,11 +15,9 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
-
-from warehouse.schema import table_columns
 
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
@@ -26,6 +26,13 @@ EVENT_TYPES = frozenset(
 STRING_FIELDS = {"session_id": 128, "page": 64, "student_id": 64, "variant": 64, "model_version": 64}
 ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", *STRING_FIELDS}
 MAX_PAYLOAD_BYTES = 8192
+# What a client outside the app (POST /api/v1/events) may send: the app's own pages, recent times
+# only (older backfills go through the CLI), and admin actions the app knows how to honour.
+KNOWN_PAGES = ("home", "predict", "ebpm", "recommend", "operations", "api")
+ADMIN_ACTIONS = ("ack_alert", "model_promote", "model_rollback")
+CLIENT_TS_PAST = timedelta(days=35)
+CLIENT_TS_FUTURE = timedelta(minutes=5)
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 # Column types used whenever event files are read, so every reader agrees.
 JSON_COLUMNS = {
@@ -34,6 +41,14 @@ JSON_COLUMNS = {
     "page": "VARCHAR", "student_id": "VARCHAR", "variant": "VARCHAR", "model_version": "VARCHAR",
     "predicted": "DOUBLE", "payload": "JSON",
 }
+
+
+class EventStoreError(OSError):
+    """A batch could not be stored (nothing of it was kept); `full` is True when the disk is full."""
+
+    def __init__(self, full: bool, reason: str):
+        super().__init__(reason)
+        self.full = full
 
 
 class EventValidationError(ValueError):
@@ -45,27 +60,51 @@ class EventValidationError(ValueError):
         self.message = message
 
 
-def _parse_ts(value: Any) -> str:
+def _parse_ts(value: Any, window: tuple[datetime, datetime] | None = None) -> str:
     if not isinstance(value, str):
         raise EventValidationError("ts", "must be an ISO 8601 string")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise EventValidationError("ts", f"not ISO 8601: {value[:40]!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:   # 9999-12-31T23:59:59-14:00 overflows in UTC
+        raise EventValidationError("ts", f"not a valid ISO 8601 time: {value[:40]!r}") from exc
+    if window is not None and not window[0] <= parsed <= window[1]:
+        raise EventValidationError("ts", f"must lie between {window[0]:%Y-%m-%dT%H:%M}Z and {window[1]:%Y-%m-%dT%H:%M}Z"
+                                         " (older events are loaded with the CLI)")
+    return parsed.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def validate_event(raw: Any) -> dict[str, Any]:
-    """Return a normalised copy of one event, or raise EventValidationError naming the field."""
+def client_ts_window(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The times a client may stamp on an event: [now - 35 days, now + 5 minutes] (UTC)."""
+    now = now or datetime.now(timezone.utc)
+    return now - CLIENT_TS_PAST, now + CLIENT_TS_FUTURE
+
+
+def _check_client_fields(out: dict[str, Any]) -> None:
+    page = out.get("page")
+    if page is not None and page not in KNOWN_PAGES:
+        raise EventValidationError("page", f"must be one of {list(KNOWN_PAGES)}")
+    if out["event"] == "admin_action":
+        action = (out.get("payload") or {}).get("action")
+        if action not in ADMIN_ACTIONS:
+            raise EventValidationError("payload.action", f"must be one of {list(ADMIN_ACTIONS)}")
+
+
+def validate_event(raw: Any, *, client: bool = False, now: datetime | None = None) -> dict[str, Any]:
+    """Return a normalised copy of one event, or raise EventValidationError naming the field.
+
+    With `client=True` (events from outside the app) also require a recent `ts`, a known page and,
+    for admin actions, a known action.
+    """
     if not isinstance(raw, dict):
         raise EventValidationError("event", "each event must be a JSON object")
     unknown = sorted(set(raw) - ALLOWED_FIELDS)
     if unknown:
         raise EventValidationError(unknown[0], "unknown field")
     event = raw.get("event")
-    if event not in EVENT_TYPES:
+    if not isinstance(event, str) or event not in EVENT_TYPES:
         raise EventValidationError("event", f"must be one of {sorted(EVENT_TYPES)}")
     out: dict[str, Any] = {"event": event}
     event_id = raw.get("event_id")
@@ -76,27 +115,48 @@ def validate_event(raw: Any) -> dict[str, Any]:
             out["event_id"] = str(uuid.UUID(str(event_id)))
         except ValueError as exc:
             raise EventValidationError("event_id", "must be a UUID") from exc
-    out["ts"] = _parse_ts(raw["ts"]) if raw.get("ts") is not None else _now_iso()
+    window = client_ts_window(now) if client else None
+    out["ts"] = _parse_ts(raw["ts"], window) if raw.get("ts") is not None else _now_iso()
     for name, max_len in STRING_FIELDS.items():
         value = raw.get(name)
         if value is None:
             continue
-        if not isinstance(value, str) or len(value) > max_len:
-            raise EventValidationError(name, f"must be a string of at most {max_len} characters")
+        if not isinstance(value, str) or len(value) > max_len or not _utf8(value):
+            raise EventValidationError(name, f"must be a (UTF-8) string of at most {max_len} characters")
         out[name] = value
     predicted = raw.get("predicted")
     if predicted is not None:
-        if isinstance(predicted, bool) or not isinstance(predicted, (int, float)) or not math.isfinite(predicted):
+        try:   # a 400-digit integer does not fit a float
+            value = None if isinstance(predicted, bool) or not isinstance(predicted, (int, float)) else float(predicted)
+        except OverflowError:
+            value = None
+        if value is None or not math.isfinite(value):
             raise EventValidationError("predicted", "must be a finite number")
-        out["predicted"] = float(predicted)
+        out["predicted"] = value
     payload = raw.get("payload")
     if payload is not None:
         if not isinstance(payload, dict):
             raise EventValidationError("payload", "must be a JSON object")
-        if len(json.dumps(payload, default=str)) > MAX_PAYLOAD_BYTES:
+        try:   # NaN, Infinity or a lone surrogate would be stored as a line no reader parses
+            text = json.dumps(payload, default=str, allow_nan=False, ensure_ascii=False)
+            size = len(text.encode("utf-8"))
+        except (ValueError, RecursionError) as exc:   # UnicodeEncodeError is a ValueError
+            raise EventValidationError("payload", "must be valid JSON text: no NaN, Infinity, lone surrogates "
+                                                  "or absurd nesting") from exc
+        if size > MAX_PAYLOAD_BYTES:
             raise EventValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
         out["payload"] = payload
+    if client:
+        _check_client_fields(out)
     return out
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:   # a lone surrogate such as "\ud800" (valid in JSON, not in UTF-8)
+        return False
 
 
 def _now_iso() -> str:
@@ -122,26 +182,66 @@ class EventWriter:
             folder = self.events_dir / day
             folder.mkdir(parents=True, exist_ok=True)
             name = f"events-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-            self._fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
             self._key = key
         return self._fd  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Close this process's open log file (the next write opens a new one)."""
+        with self._lock:
+            if self._fd is not None and self._key and self._key[0] == os.getpid():
+                os.close(self._fd)
+            self._fd, self._key = None, None
 
     def write(self, event: dict[str, Any]) -> dict[str, Any]:
         """Validate and append one event; return it with its assigned id and timestamp."""
         return self.write_many([event])[0]
 
-    def write_many(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Validate all events first (all or nothing), then append them in one write."""
-        clean = [validate_event(e) for e in events]
+    def write_many(self, events: Iterable[dict[str, Any]], *, client: bool = False) -> list[dict[str, Any]]:
+        """Validate all events first, then append them in one write: all or nothing, even on a full disk.
+
+        Raises EventValidationError (nothing written) or EventStoreError (nothing kept).
+        """
+        clean = [validate_event(e, client=client) for e in events]
         if not clean:
             return clean
         data = "".join(json.dumps(e, ensure_ascii=False, default=str) + "\n" for e in clean).encode("utf-8")
         with self._lock:
-            fd = self._file_for_now()
-            written = os.write(fd, data)
-            while written < len(data):  # short writes are rare but legal
-                written += os.write(fd, data[written:])
+            try:
+                fd = self._file_for_now()
+                start = repair_torn_tail(fd)
+            except OSError as exc:
+                raise EventStoreError(exc.errno in FULL_DISK_ERRNOS, exc.strerror or "cannot open event log") from exc
+            try:
+                written = os.write(fd, data)
+                while written < len(data):  # short writes are rare but legal
+                    written += os.write(fd, data[written:])
+            except OSError as exc:
+                # Cut the batch off again so no part of it is kept (and no torn line stays behind).
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, start)
+                raise EventStoreError(exc.errno in FULL_DISK_ERRNOS, exc.strerror or "write failed") from exc
         return clean
+
+
+def repair_torn_tail(fd: int) -> int:
+    """Cut a partial last line (left by a crash or a failed truncate) off an open log; return the size.
+
+    Without this the next batch's first event would be glued onto the torn line and lost at ingest.
+    """
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    chunk, end = 65536, size
+    while end > 0:
+        start = max(0, end - chunk)
+        cut = os.pread(fd, end - start, start).rfind(b"\n")
+        if cut >= 0:
+            os.ftruncate(fd, start + cut + 1)
+            return start + cut + 1
+        end = start
+    os.ftruncate(fd, 0)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -231,22 +331,17 @@ def drop_repeated_ids(con, ingested_at) -> int:
 def create_live_events_view(con, events_dir: str | Path) -> int:
     """Create TEMP VIEW live_events = ingested events + not-yet-ingested ones; return pending file count."""
     pending = [f.path for f in pending_event_files(con, events_dir)]
-    # Only files that were partly ingested can hold rows already in core.events; new files need
-    # no anti-join (that scan of core.events is the expensive part at millions of events).
-    known = {p for (p,) in con.execute("SELECT path FROM raw.event_files").fetchall()}
-    seen = [p for p in pending if p in known] or ["<none>"]
     if not pending:
         con.execute("CREATE OR REPLACE TEMP VIEW live_events AS SELECT * EXCLUDE (ingested_at) FROM core.events")
         return 0
-    # A warehouse of the layout before file_ids (upgraded by its next ingest) is read whole.
-    from_seen_files = "file_id IN (SELECT file_id FROM raw.event_files WHERE path IN (SELECT unnest($seen)))" \
-        if "file_id" in table_columns(con, "core", "events") else "$seen IS NOT NULL"
+    # Anti-join against every loaded event, not only those of partly ingested files: a client may
+    # re-send an already loaded event and it lands in a new file. The join builds on the (small)
+    # pending side and probes only the event_id column of core.events.
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE pending_events AS
             SELECT p.* FROM ({select_events_sql('$files')}) p
-            ANTI JOIN (SELECT event_id FROM core.events WHERE {from_seen_files}) e
-            USING (event_id)""",
-        {"files": pending, "seen": seen},
+            ANTI JOIN (SELECT event_id FROM core.events) e USING (event_id)""",
+        {"files": pending},
     )
     con.execute(
         """CREATE OR REPLACE TEMP VIEW live_events AS

@@ -42,16 +42,23 @@ def save_artifact(models_dir: str | Path, version: str, bundle: dict[str, Any]) 
     return path.resolve(), file_sha256(path)
 
 
+def artifact_name(path: str | Path) -> str:
+    """The public name of an artifact: `<version>/<file>`, never the server's folder."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}"
+
+
 def load_artifact(path: str | Path, expected_sha256: str) -> dict[str, Any]:
     """Load a bundle after checking its sha256; ArtifactError if missing or altered."""
     path = Path(path)
+    shown = artifact_name(path)   # messages reach API clients: no server path
     if not path.is_file():
-        raise ArtifactError(f"model artifact not found: {path}")
+        raise ArtifactError(f"model artifact not found: {shown}")
     with open(path, "rb") as fh:
         data = fh.read()
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
-        raise ArtifactError(f"model artifact {path} has sha256 {actual[:12]}…, "
+        raise ArtifactError(f"model artifact {shown} has sha256 {actual[:12]}…, "
                             f"registry says {expected_sha256[:12]}…")
     return joblib.load(io.BytesIO(data))   # the bytes that were hashed, not a second read
 

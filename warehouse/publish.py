@@ -71,13 +71,15 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False) -> Iterator[d
     with pipeline_lock(db_path):
         clean_orphans(db_path)
         tmp = db_path.with_name(f"{db_path.name}.next-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        if db_path.exists() and not fresh:
-            shutil.copyfile(db_path, tmp)
-        # Files stay readable by the DuckDB 1.5 CLI (`duckdb -readonly`) and older drivers (DBeaver).
-        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY,
-                                               # A bounded buffer pool: big builds spill instead of swelling.
-                                               "memory_limit": get_settings().writer_memory_limit})
+        con = None
         try:
+            # Inside the try: a copy that fails half way (a full disk) must not leave an orphan.
+            if db_path.exists() and not fresh:
+                shutil.copyfile(db_path, tmp)
+            # Files stay readable by the DuckDB 1.5 CLI (`duckdb -readonly`) and older drivers (DBeaver).
+            con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY,
+                                                   # A bounded buffer pool: big builds spill instead of swelling.
+                                                   "memory_limit": get_settings().writer_memory_limit})
             apply_schema(con)
             yield con
             con.execute(
@@ -89,8 +91,9 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False) -> Iterator[d
             os.replace(tmp, db_path)
             _fsync_dir(db_path.parent)
         except BaseException:
-            with contextlib.suppress(Exception):
-                con.close()
+            if con is not None:
+                with contextlib.suppress(Exception):
+                    con.close()
             tmp.unlink(missing_ok=True)
             Path(str(tmp) + ".wal").unlink(missing_ok=True)
             raise

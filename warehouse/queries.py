@@ -51,6 +51,29 @@ def get_table_counts(con) -> dict[str, int]:
     return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in HEALTH_TABLES}
 
 
+HEADER_BYTES = 3 * 4096   # DuckDB's file header and two database headers
+
+
+def check_tables_read(con, db_path=None) -> None:
+    """Check the file holds every block in use and a row of every main table reads; else WarehouseUnreadable."""
+    import os
+
+    import duckdb
+
+    from warehouse.connection import WarehouseUnreadable
+
+    if db_path is not None:
+        # Each used block has its own place in the file, so a shorter file has lost some (truncated).
+        block_size, used = con.execute("SELECT block_size, used_blocks FROM pragma_database_size() LIMIT 1").fetchone()
+        if os.stat(db_path).st_size < HEADER_BYTES + block_size * used:
+            raise WarehouseUnreadable("the file is shorter than its data: truncated")
+    for name in HEALTH_TABLES:
+        try:
+            con.execute(f"SELECT * FROM {name} LIMIT 1").fetchall()   # name from the fixed list
+        except duckdb.Error as exc:
+            raise WarehouseUnreadable(f"table {name} cannot be read") from exc
+
+
 def get_production_model(con, task: str = "regression") -> dict | None:
     """The production model's registry row for a task, or None."""
     df = con.execute("SELECT * FROM ml.model_registry WHERE status = 'production' AND task = ? "

@@ -18,6 +18,7 @@ ENV_NAMES = (
     "EDULOOP_DEPLOYED_AT",
     "EDULOOP_ENV",
     "EDULOOP_EVENTS_DIR",
+    "EDULOOP_MAX_REQUEST_BYTES",
     "EDULOOP_MAX_UPLOAD_BYTES",
     "EDULOOP_MODELS_DIR",
     "EDULOOP_PASS_MARK",
@@ -59,6 +60,9 @@ class Settings:
     retrain_cron: str = "0 3 * * *"
     train_max_rows: int = 50_000
     promote_tolerance: float = 0.05
+    # One body size limit for every HTTP route (EDULOOP_MAX_REQUEST_BYTES), chunked bodies included;
+    # the default leaves room for a 20 MB upload sent base64-encoded inside a Dash callback.
+    max_request_bytes: int = 30 * 1024 * 1024
 
     @property
     def app_version(self) -> str:
@@ -106,4 +110,5 @@ def _read_settings(env) -> Settings:
         retrain_cron=env.get("EDULOOP_RETRAIN_CRON") or "0 3 * * *",
         train_max_rows=int(env.get("EDULOOP_TRAIN_MAX_ROWS", "50000")),
         promote_tolerance=float(env.get("EDULOOP_PROMOTE_TOLERANCE", "0.05")),
+        max_request_bytes=int(env.get("EDULOOP_MAX_REQUEST_BYTES", str(30 * 1024 * 1024))),
     )

@@ -39,6 +39,8 @@ MAX_PSM_K = 20
 ROW_KEYS = ("method", "estimand", "estimate", "se", "ci_low", "ci_high", "p_value", "n", "se_type", "reliable",
             "reason")
 MAX_BOOTSTRAP = 5_000
+# A caliper is in standard deviations of the logit propensity; beyond a few SDs it matches anything.
+MAX_CALIPER = 5.0
 # A text column counts as "numbers with stray text" when most of its distinct values are numbers.
 NUMERIC_SHARE = 0.5
 SHOWN_VALUES = 5
@@ -87,7 +89,7 @@ def effect_options(psm_k=1, caliper=0.2, replace=True, trim=None, cluster=None, 
     if isinstance(psm_k, bool) or not isinstance(psm_k, int) or not 1 <= psm_k <= MAX_PSM_K:
         raise input_error("invalid_psm_k", field="psm_k", value=str(psm_k), maximum=MAX_PSM_K)
     if caliper is not None and (isinstance(caliper, bool) or not isinstance(caliper, (int, float))
-                                or not math.isfinite(caliper) or caliper <= 0):
+                                or not math.isfinite(caliper) or not 0 < caliper <= MAX_CALIPER):
         raise input_error("invalid_caliper", field="caliper", value=str(caliper))
     if not isinstance(replace, bool):
         raise input_error("invalid_replace", field="replace", value=str(replace))
@@ -156,6 +158,12 @@ def records_frame(rows: list, *, max_rows: int = MAX_EFFECT_ROWS) -> pd.DataFram
         raise input_error("rows_not_objects", field="rows")
     if len(rows) > max_rows:
         raise input_error("too_many_rows", field="rows", n_rows=len(rows), max_rows=max_rows)
+    for i, row in enumerate(rows):
+        for column, value in row.items():
+            if isinstance(value, (dict, list)):   # a cell holds one value, not an object or array
+                raise input_error("cell_not_scalar", column, field=f"rows[{i}].{column}")
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 53:
+                raise input_error("number_too_large", column, field=f"rows[{i}].{column}")
     frame = pd.DataFrame.from_records(rows)
     # JSON numbers arrive as Python objects when a column mixes in text or nulls; let pandas re-infer.
     return finish_frame(frame.infer_objects(), max_rows=max_rows)

@@ -87,6 +87,8 @@ def validate_effect_input(df: pd.DataFrame, treatment: str, outcome: str, covari
             errors += _within_errors(df, treatment, fixed_effects)
     if outcome in df.columns and is_categorical(df[outcome]):
         errors.append(_error("non_numeric_outcome", outcome))
+    elif outcome in df.columns and df[outcome].nunique(dropna=True) < 2:
+        errors.append(_error("constant_outcome", outcome))   # no variation: every effect is 0 / 0
     for column in covariates:
         if column in df.columns and column not in (treatment, outcome):
             errors += _covariate_errors(df[column], column, max_levels)

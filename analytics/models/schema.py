@@ -85,7 +85,12 @@ def _clean_number(spec: FeatureSpec, raw: Any) -> tuple[float | None, dict | Non
             return None, {"field": spec.name, "code": INVALID_TYPE}
     if not isinstance(raw, Real):
         return None, {"field": spec.name, "code": INVALID_TYPE}
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:   # a 400-digit JSON integer: far outside any score range
+        value = math.inf if raw > 0 else -math.inf
+    if not math.isfinite(value) and isinstance(raw, int):
+        return None, {"field": spec.name, "code": OUT_OF_RANGE, "minimum": spec.minimum, "maximum": spec.maximum}
     if not math.isfinite(value):
         return None, {"field": spec.name, "code": NOT_FINITE}
     if not spec.minimum <= value <= spec.maximum:

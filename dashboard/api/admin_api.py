@@ -8,9 +8,9 @@ from flask import jsonify
 
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
+from dashboard.api.guards import require_admin
 from dashboard.api.openapi import document
 from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
-from dashboard.common.auth import require_admin
 from warehouse.connection import WarehouseMissing
 
 STATUS = {"invalid": 422, "not_found": 404, "monitor_failed": 503, "monitor_timeout": 504}
@@ -21,7 +21,7 @@ def _call(action, *args):
     try:
         return action(*args)
     except WarehouseMissing as exc:
-        raise ApiError(503, "warehouse_missing", str(exc)) from exc
+        raise ApiError(503, exc.code, str(exc)) from exc
     except AdminActionError as exc:
         raise ApiError(STATUS.get(exc.code, 400), exc.code, str(exc),
                        "alert_id" if exc.code == "invalid" else None) from exc

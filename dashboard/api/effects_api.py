@@ -211,5 +211,5 @@ def post_effects():
     except EffectInputError as exc:
         raise _input_error(exc, body, treatment, outcome) from exc
     except WarehouseMissing as exc:
-        raise ApiError(503, "warehouse_missing", str(exc)) from exc
+        raise ApiError(503, exc.code, str(exc)) from exc
     return jsonify(effect_payload(analysis, lambda item: describe(item, "en"), {"filters": dict(filters), **extra}))

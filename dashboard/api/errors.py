@@ -1,7 +1,9 @@
 """JSON error responses for the API; no HTML error page and no traceback ever leaves it."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from flask import current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -14,9 +16,11 @@ log = logging.getLogger("eduloop.api")
 class ApiError(Exception):
     """An error with an HTTP status, a machine code, a message and the offending field."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, *,
+                 headers: dict[str, str] | None = None, **extra):
         super().__init__(message)
         self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
@@ -27,7 +31,9 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 @api_blueprint.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+    response, status = error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+    response.headers.update(exc.headers)
+    return response, status
 
 
 @api_blueprint.errorhandler(HTTPException)
@@ -37,20 +43,54 @@ def _http_error(exc: HTTPException):
 
 @api_blueprint.errorhandler(Exception)
 def _unexpected(exc: Exception):
+    from warehouse.connection import WarehouseMissing
+    from warehouse.events import EventStoreError
+
+    if isinstance(exc, WarehouseMissing):
+        return error_response(503, exc.code, str(exc))
+    if isinstance(exc, EventStoreError):   # nothing of the batch was kept
+        return error_response(507 if exc.full else 503, "insufficient_storage" if exc.full else "storage_error",
+                              "the server could not store the events (nothing was kept); retry later")
     log.exception("API failure on %s", request.path)
     return error_response(500, "internal_error", "unexpected server error (logged)")
 
 
+JSON_TYPES = ("application/json",)
+# A cheap pre-filter: only bodies with a surrogate escape are checked exactly (they are rare).
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _utf8_clean(body) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def require_json_type() -> None:
+    """Raise a 415 unless the request says its body is JSON (form, multipart, text/plain or none)."""
+    if request.mimetype not in JSON_TYPES:
+        shown = (request.mimetype or "none")[:60]
+        raise ApiError(415, "unsupported_media_type", f"Content-Type must be application/json, not {shown}",
+                       "Content-Type")
+
+
 def json_body(*, expect: type = dict):
-    """Parse the request body as JSON of the expected top-level type, or raise a 400/415."""
-    if not request.data:
+    """The request body parsed exactly as every JSON view (and the admin check) sees it; 415/400 otherwise."""
+    require_json_type()
+    if not request.get_data(cache=True):
         raise ApiError(400, "empty_body", "request body must be JSON")
     try:
         body = request.get_json(force=True, silent=False)
-    except Exception as exc:
+    except Exception as exc:   # includes RecursionError on absurd nesting
         raise ApiError(400, "malformed_json", "request body is not valid JSON") from exc
+    if SURROGATE_ESCAPE.search(request.get_data(cache=True)) and not _utf8_clean(body):
+        raise ApiError(400, "malformed_json", "request body holds a lone UTF-16 surrogate (\\ud800-\\udfff); "
+                                              "send valid Unicode text")
     if not isinstance(body, expect):
-        raise ApiError(400, "wrong_body_type", f"request body must be a JSON {expect.__name__.replace('dict', 'object').replace('list', 'array')}")
+        kind = expect.__name__.replace("dict", "object").replace("list", "array")
+        raise ApiError(400, "wrong_body_type", f"request body must be a JSON {kind}")
     return body
 
 
@@ -103,5 +143,6 @@ def call_service(call, *args, unavailable: dict[type, str] | None = None, **kwar
     try:
         return call(*args, **kwargs)
     except tuple(codes) as exc:
-        code = next(c for kind, c in codes.items() if isinstance(exc, kind))
+        code = getattr(exc, "code", None) if isinstance(exc, WarehouseMissing) else \
+            next(c for kind, c in codes.items() if isinstance(exc, kind))
         raise ApiError(503, code, str(exc)) from exc

@@ -26,7 +26,11 @@ def document(path: str, method: str, *, summary: str, request: dict | None = Non
             if schema:
                 entry["content"] = {"application/json": {"schema": schema}}
             operation["responses"][status] = entry
-        if request:
+        if request:   # every JSON body route also answers these (dashboard.api.errors, request_guards)
+            for status, text in (("413", "request body larger than the server's limit"),
+                                 ("415", "Content-Type is not application/json")):
+                operation["responses"].setdefault(status, {"description": text, "content": {
+                    "application/json": {"schema": ERROR_SCHEMA}}})
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": request}}}
         if parameters:

@@ -7,8 +7,8 @@ from flask import jsonify, request
 
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
+from dashboard.api.guards import require_admin
 from dashboard.api.openapi import document
-from dashboard.common.auth import require_admin
 from dashboard.common.context import settings
 from dashboard.operations.data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
 from warehouse.connection import WarehouseMissing
@@ -88,4 +88,4 @@ def ops_summary():
     try:
         return jsonify({"section": section, **section_json(section)})
     except WarehouseMissing as exc:
-        raise ApiError(503, "warehouse_missing", str(exc)) from exc
+        raise ApiError(503, exc.code, str(exc)) from exc

@@ -16,12 +16,13 @@ from analytics.models.estimators import REGRESSOR_NAMES
 from analytics.models.schema import FEATURE_SCHEMA, SPEC_BY_NAME, validate_student_record
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
+from dashboard.api.guards import require_admin
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
-from dashboard.common.auth import require_admin
 from dashboard.common.context import event_writer, log_event, session_id, settings
 from dashboard.predict import data as model_store
 from warehouse.connection import read_only
+from warehouse.model_artifacts import artifact_name
 from warehouse.model_queries import get_previous_production_run, get_production_rows, get_registry_df, get_registry_row
 from warehouse.settings import get_settings
 
@@ -222,7 +223,9 @@ def _log_batch(records: list[dict], ids: list, scores, model_version: str, algor
 def _json_row(row: dict) -> dict:
     out = {}
     for key, value in row.items():
-        if hasattr(value, "isoformat"):
+        if key == "artifact_path":   # public answers name the artifact, never a server path
+            key, value = "artifact", None if value is None else artifact_name(value)
+        elif hasattr(value, "isoformat"):
             value = None if value != value else value.isoformat()   # NaT != NaT
         elif isinstance(value, float) and math.isnan(value):
             value = None

@@ -65,7 +65,9 @@ def _bounded_int(value: Any, field: str, low: int, high: int) -> int:
     """An integer in [low, high] (JSON number or query text), or a 422 naming the field."""
     if isinstance(value, str):
         text = value.strip()
-        value = int(text) if text.lstrip("-").isdigit() else None
+        # ASCII digits only: "²".isdigit() is True but int("²") fails, and "--5" is not a number.
+        digits = text[1:] if text[:1] == "-" else text
+        value = int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ApiError(422, "out_of_range", f"{field} must be an integer between {low} and {high}", field,
                        minimum=low, maximum=high)

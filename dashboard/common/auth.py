@@ -1,9 +1,10 @@
 """Admin access: HTTP Basic login (Flask-HTTPAuth) when EDULOOP_ADMIN_PASSWORD is set, else open demo mode.
 
 Protected: the HTML of the Operations tab, its layout and callbacks (Dash fetches those through
-POSTs, so each checks `is_admin()`), the admin API (`@require_admin`) and admin events posted to
-/api/v1/events. The password is compared in constant time (on SHA-256 digests, so its length
-does not leak either) and is never logged, echoed or put in a URL.
+POSTs, so each checks `is_admin()`), the admin API and admin events posted to /api/v1/events
+(both through dashboard.api.guards: same-origin check, failed-login rate limit, then this login).
+The password is compared in constant time (on SHA-256 digests, so its length does not leak either) and is
+never logged, echoed or put in a URL.
 """
 from __future__ import annotations
 
@@ -45,7 +46,17 @@ def check_credentials(username: str | None, password: str | None) -> bool:
 
 @auth.verify_password
 def _verify(username: str, password: str):
-    return ADMIN_USER if check_credentials(username, password) else None
+    from dashboard.api.guards import login_blocked, record_failed_login  # guards import this module
+
+    if not auth_enabled():
+        return ADMIN_USER
+    if login_blocked():   # while blocked even the right password is refused: guessing gains nothing
+        return None
+    if check_credentials(username, password):
+        return ADMIN_USER
+    if username or password:   # a bare challenge (no credentials yet) is no failure
+        record_failed_login()
+    return None
 
 
 @auth.error_handler
@@ -68,11 +79,6 @@ def is_admin() -> bool:
             and check_credentials(credentials.username, credentials.password))
 
 
-def require_admin(view):
-    """Decorator for admin views: 401 with a Basic challenge unless logged in (open in demo mode)."""
-    return auth.login_required(view)
-
-
 def _allow():
     return None
 
@@ -86,19 +92,6 @@ def protect_pages():
     return None
 
 
-def guard_admin_events():
-    """before_request hook: only an admin may post admin_action events (they acknowledge alerts)."""
-    request = flask.request
-    if request.method != "POST" or request.path.rstrip("/") != "/api/v1/events" or not auth_enabled():
-        return None
-    body = request.get_json(silent=True)
-    events = body.get("events") if isinstance(body, dict) else None
-    if isinstance(events, list) and any(isinstance(e, dict) and e.get("event") == ADMIN_EVENT for e in events):
-        return auth.login_required(_allow)()
-    return None
-
-
 def register_auth(server: flask.Flask) -> None:
-    """Install the page and admin-event guards on the Flask server."""
+    """Install the page guard on the Flask server (admin API views use dashboard.api.guards)."""
     server.before_request(protect_pages)
-    server.before_request(guard_admin_events)

@@ -5,6 +5,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, Input, Output, State, callback, dash_table, dcc, html
 
+from analytics.csv_safety import neutralise_frame
 from dashboard.common.i18n import t
 
 
@@ -35,7 +36,7 @@ def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15
 )
 def download_table_csv(_clicks, rows, table_id):
     """Send the table's current rows as a CSV file."""
-    frame = pd.DataFrame(rows or [])
+    frame = neutralise_frame(pd.DataFrame(rows or []))   # cells may hold text anyone posted (OWASP)
     return dcc.send_data_frame(frame.to_csv, f"{table_id['table']}.csv", index=False)
 
 

@@ -17,7 +17,7 @@ KAGGLE_COLUMNS = ["gender", "race/ethnicity", "parental level of education", "lu
 
 def write_kaggle_csv(path: Path, n: int = 1000, seed: int = 3) -> Path:
     """A CSV in the exact Kaggle layout (every field double-quoted, LF endings)."""
-    df = decode_students(generate_students(n, seed))
+    df = decode_students(generate_students(n, seed)).iloc[:, :len(KAGGLE_COLUMNS)]   # no demo school columns
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\n")
         writer.writerow(KAGGLE_COLUMNS)

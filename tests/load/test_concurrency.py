@@ -14,8 +14,9 @@ import pytest
 
 from pipelines.build import BuildOptions, build
 from pipelines.ingest_events import ingest_events
-from tests.helpers import PYTHON, ROOT, free_port, run_env
+from tests.helpers import PYTHON, ROOT, run_env
 from tests.helpers.files import scalar
+from tests.helpers.server import gunicorn_server as serve_app
 
 pytestmark = pytest.mark.slow
 
@@ -120,24 +121,8 @@ def test_analyst_session_during_ingest(fresh_dir):
 def gunicorn_server(tmp_path):
     build(BuildOptions(db_path=tmp_path / "warehouse.duckdb", events_dir=tmp_path / "events", scale=300,
                        seed=2, quiet=True))
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(PYTHON).with_name("gunicorn")), "dashboard.app:server", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--no-control-socket", "--timeout", "60"],
-        cwd=ROOT, env=run_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
-    yield base, tmp_path
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
+    with serve_app(run_env(tmp_path), "--workers", "3", "--timeout", "60") as (base, _):
+        yield base, tmp_path
 
 
 def post_json(url: str, body: dict) -> tuple[int, dict]:

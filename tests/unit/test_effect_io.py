@@ -83,6 +83,7 @@ def test_a_number_column_with_stray_text_is_a_non_numeric_covariate():
 @pytest.mark.parametrize("kwargs, code", [
     ({"psm_k": 0}, "invalid_psm_k"), ({"psm_k": 2.5}, "invalid_psm_k"), ({"psm_k": True}, "invalid_psm_k"),
     ({"caliper": -1}, "invalid_caliper"), ({"caliper": float("nan")}, "invalid_caliper"),
+    ({"psm_k": 100000}, "invalid_psm_k"), ({"caliper": 1e9}, "invalid_caliper"), ({"caliper": 0}, "invalid_caliper"),
     ({"replace": "yes"}, "invalid_replace"),
     ({"trim": [0.6, 0.9]}, "invalid_trim"), ({"trim": [0.1]}, "invalid_trim"), ({"trim": "0.1,0.9"}, "invalid_trim"),
     ({"bootstrap": 5}, "invalid_bootstrap"), ({"bootstrap": True}, "invalid_bootstrap"),
