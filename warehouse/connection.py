@@ -9,7 +9,7 @@ from typing import Iterator
 import duckdb
 
 SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "45_ops.sql",
-             "46_recsys.sql", "50_mart.sql")
+             "46_recsys.sql", "47_experiments.sql", "50_mart.sql")
 
 
 class WarehouseMissing(RuntimeError):

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from warehouse.connection import table_columns
 
@@ -24,7 +24,9 @@ EVENT_TYPES = frozenset(
      "admin_action"}
 )
 STRING_FIELDS = {"session_id": 128, "page": 64, "student_id": 64, "variant": 64, "model_version": 64}
-ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", *STRING_FIELDS}
+ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", "experiment", *STRING_FIELDS}
+# Advice events without an experiment key belong to this declared experiment (older clients).
+DEFAULT_EXPERIMENT = ("predict", "advice-v1")
 MAX_PAYLOAD_BYTES = 8192
 
 # Column types used whenever event files are read, so every reader agrees.
@@ -96,7 +98,40 @@ def validate_event(raw: Any) -> dict[str, Any]:
         if len(json.dumps(payload, default=str)) > MAX_PAYLOAD_BYTES:
             raise EventValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
         out["payload"] = payload
+    _move_experiment_key(raw, out)
     return out
+
+
+def _move_experiment_key(raw: dict, out: dict) -> None:
+    """Store a top-level `experiment` key in payload.experiment (where the app has always put it)."""
+    key = raw.get("experiment")
+    if key is None:
+        return
+    if not isinstance(key, str) or not 0 < len(key) <= 64:
+        raise EventValidationError("experiment", "must be a string of 1 to 64 characters")
+    payload = dict(out.get("payload") or {})
+    if payload.get("experiment", key) != key:
+        raise EventValidationError("experiment", "differs from payload.experiment")
+    out["payload"] = {**payload, "experiment": key}
+
+
+def check_experiment(event: dict, catalog: dict[str, tuple[str, ...]]) -> None:
+    """Refuse an event naming an undeclared experiment, or a variant its experiment does not have.
+
+    `catalog` maps declared keys to variants. An advice-page event with a variant and no key means
+    the advice experiment, so existing clients keep working.
+    """
+    payload = event.get("payload") or {}
+    key = payload.get("experiment") if isinstance(payload, dict) else None
+    if key is None and event.get("variant") is not None and event.get("page") == DEFAULT_EXPERIMENT[0]:
+        key = DEFAULT_EXPERIMENT[1] if DEFAULT_EXPERIMENT[1] in catalog else None
+    if key is None:
+        return
+    if key not in catalog:
+        raise EventValidationError("experiment", f"unknown experiment {str(key)[:64]!r}; declared: {sorted(catalog)}")
+    variant = event.get("variant")
+    if variant is not None and variant not in catalog[key]:
+        raise EventValidationError("variant", f"not a variant of {key!r}; must be one of {list(catalog[key])}")
 
 
 def _now_iso() -> str:
@@ -106,8 +141,9 @@ def _now_iso() -> str:
 class EventWriter:
     """Append validated events to this process's own JSONL file (fork- and thread-safe)."""
 
-    def __init__(self, events_dir: str | Path):
+    def __init__(self, events_dir: str | Path, catalog: Callable[[], dict | None] | None = None):
         self.events_dir = Path(events_dir)
+        self._catalog = catalog   # declared experiments ({key: variants}) or None when unknown
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._key: tuple[int, str] | None = None
@@ -133,6 +169,10 @@ class EventWriter:
     def write_many(self, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Validate all events first (all or nothing), then append them in one write."""
         clean = [validate_event(e) for e in events]
+        catalog = self._catalog() if self._catalog is not None and clean else None
+        if catalog is not None:
+            for event in clean:
+                check_experiment(event, catalog)
         if not clean:
             return clean
         data = "".join(json.dumps(e, ensure_ascii=False, default=str) + "\n" for e in clean).encode("utf-8")

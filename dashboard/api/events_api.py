@@ -26,6 +26,7 @@ EVENT_SCHEMA = {
         "model_version": {"type": "string", "maxLength": 64},
         "predicted": {"type": "number"},
         "payload": {"type": "object"},
+        "experiment": {"type": "string", "minLength": 1, "maxLength": 64},
     },
 }
 assert set(EVENT_SCHEMA["properties"]) == ALLOWED_FIELDS

@@ -1,0 +1,21 @@
+-- ml.experiments: declared experiments (A/B tests and model canaries). Grain: experiment_key.
+-- Assignment is a hash of (session, experiment key) (analytics.experiments.assign_variant), so any
+-- process assigns a session the same variant without shared state.
+CREATE TABLE IF NOT EXISTS ml.experiments (
+    experiment_key VARCHAR PRIMARY KEY,
+    kind           VARCHAR NOT NULL,          -- ab | canary
+    variants       VARCHAR[] NOT NULL,        -- the first is the control
+    allocation     DOUBLE[] NOT NULL,         -- shares, summing to 1, aligned with variants
+    primary_action VARCHAR NOT NULL,          -- the click action that counts as a conversion
+    start_day      DATE,
+    end_day        DATE,                      -- inclusive; NULL = open-ended
+    status         VARCHAR NOT NULL,          -- running | stopped
+    created_at     TIMESTAMP NOT NULL,
+    stopped_at     TIMESTAMP,
+    description    VARCHAR
+);
+-- Alert history (issue 13): who acknowledged an alert, and when its condition cleared.
+ALTER TABLE ml.alerts ADD COLUMN IF NOT EXISTS acknowledged_by VARCHAR;
+ALTER TABLE ml.alerts ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
+-- ml.drift_reports.jsd: Jensen-Shannon distance (base 2, 0..1) of the same bins PSI uses.
+ALTER TABLE ml.drift_reports ADD COLUMN IF NOT EXISTS jsd DOUBLE;
