@@ -80,8 +80,8 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         drift = drift_report(reference, current, list(DRIFT_FEATURES), list(DRIFT_CATEGORICAL))
         con.register("drift_rows", drift.assign(run_id=run_id, run_at=now,
                                                 model_version=production["version"] if production else None))
-        con.execute("""INSERT INTO ml.drift_reports SELECT run_id, run_at, model_version, feature, kind, psi, band,
-                       test, statistic, p_value, drifted FROM drift_rows""")
+        con.execute("""INSERT INTO ml.drift_reports BY NAME SELECT run_id, run_at, model_version, feature, kind,
+                       psi, jsd, band, test, statistic, p_value, drifted FROM drift_rows""")
         con.unregister("drift_rows")
     periods = _store_performance(con, run_id)
 

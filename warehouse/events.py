@@ -171,8 +171,12 @@ class EventWriter:
         clean = [validate_event(e) for e in events]
         catalog = self._catalog() if self._catalog is not None and clean else None
         if catalog is not None:
-            for event in clean:
-                check_experiment(event, catalog)
+            for index, event in enumerate(clean):
+                try:
+                    check_experiment(event, catalog)
+                except EventValidationError as exc:
+                    exc.index = index   # which event of the batch, for the API's field path
+                    raise
         if not clean:
             return clean
         data = "".join(json.dumps(e, ensure_ascii=False, default=str) + "\n" for e in clean).encode("utf-8")

@@ -86,7 +86,8 @@ def _run(con, name: str, experiment: dict, source: str, start, end, extra: dict)
     day_end = experiment.get("end_day")
     hi_candidates = [end, _day_start(day_end) + timedelta(days=1) if _present(day_end) else None]
     hi = min(filter(None, hi_candidates), default=datetime(9999, 1, 1))
-    sql = read_sql(f"queries/{name}").replace("__EVENTS__", source)   # relation name from the allowlist
+    # the shared CTEs, then the query's own tail; the relation name comes from the allowlist
+    sql = (read_sql("queries/experiment_events.sql") + read_sql(f"queries/{name}")).replace("__EVENTS__", source)
     return con.execute(sql, {"key": experiment["experiment_key"], "default_key": ADVICE_EXPERIMENT,
                              "default_page": ADVICE_PAGE, "start": lo, "end": hi, **extra}).df()
 

@@ -1,21 +1,7 @@
--- Per-variant sums over the sessions of one experiment. Grain: variant.
--- A session belongs to the variant of its first impression of the experiment; a click counts only
--- when its session had an impression of that experiment; only $primary clicks are conversions.
--- An event without an experiment key on the advice page means the advice experiment ($default_key).
--- Columns match analytics.ab_sessions.SUFFICIENT_COLUMNS (x = impressions, y = primary clicks).
-WITH exp_events AS (
-    SELECT session_id, event, variant, ts, payload ->> 'action' AS action
-    FROM __EVENTS__
-    WHERE event IN ('impression', 'click') AND session_id IS NOT NULL
-      AND coalesce(payload ->> 'experiment',
-                   CASE WHEN page = $default_page AND variant IS NOT NULL THEN $default_key END) = $key
-      AND ts >= $start AND ts < $end
-),
-sessions AS (
-    SELECT session_id, arg_min(variant, ts) AS variant, count(*) AS impressions
-    FROM exp_events WHERE event = 'impression' GROUP BY session_id
-),
-clicks AS (
+-- Per-variant sums over the sessions of one experiment (after experiment_events.sql). Grain: variant.
+-- Only $primary clicks are conversions. Columns match analytics.ab_sessions.SUFFICIENT_COLUMNS
+-- (x = impressions, y = primary clicks).
+, clicks AS (
     SELECT session_id, count(*) FILTER (WHERE action = $primary) AS primary_clicks
     FROM exp_events WHERE event = 'click' GROUP BY session_id
 ),
