@@ -24,22 +24,21 @@ DDM_DRIFT_THRESHOLD = 4.0
 
 def adwin_changes(values, *, delta: float = ADWIN_DELTA) -> list[int]:
     """Indices where ADWIN detects a change in the mean of a real-valued stream."""
-    detector = drift.ADWIN(delta=delta)
-    found = []
-    for i, value in enumerate(np.asarray(values, dtype=float)):
-        detector.update(float(value))
-        if detector.drift_detected:
-            found.append(i)
-    return found
+    return _replay(drift.ADWIN(delta=delta), np.asarray(values, dtype=float).tolist())
 
 
 def ddm_changes(errors, *, warm_start: int = DDM_WARM_START,
                 drift_threshold: float = DDM_DRIFT_THRESHOLD) -> list[int]:
     """Indices where DDM detects a rise in the rate of a binary (0/1) error stream."""
     detector = drift.binary.DDM(warm_start=warm_start, drift_threshold=drift_threshold)
+    return _replay(detector, np.asarray(errors, dtype=bool).tolist())
+
+
+def _replay(detector, stream: list) -> list[int]:
+    """Feed a river detector one value at a time; return the indices where it flagged a drift."""
     found = []
-    for i, wrong in enumerate(np.asarray(errors, dtype=bool)):
-        detector.update(bool(wrong))
+    for i, value in enumerate(stream):
+        detector.update(value)
         if detector.drift_detected:
             found.append(i)
     return found
