@@ -17,6 +17,8 @@ import pandas as pd
 
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.drift import drift_report, rmse_by_period
+from pipelines.notify import notify_alerts
+from warehouse.alert_history import apply_ack_authors, resolve_cleared_alerts
 from warehouse.ops_marts import apply_alert_acks, event_aggregates_current, refresh_event_aggregates
 from warehouse.ops_queries import (DRIFT_CATEGORICAL, DRIFT_FEATURES, alert_incident, filter_new_alerts,
                                    get_ab_daily_df, get_errors_hourly_df, get_prediction_outcomes_df,
@@ -71,6 +73,7 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         refresh_event_aggregates(con)
     open_live_events(con, events_dir)
     acks = apply_alert_acks(con, "live_events")
+    apply_ack_authors(con, "live_events")
 
     reference = get_reference_features_df(con)
     current, window_start, window_end = get_recent_prediction_inputs_df(con, drift_days)
@@ -91,6 +94,7 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         drift=None if drift.empty else drift[["feature", "psi"]].dropna(),
         retrain_runs=get_retrain_runs_df(con),
     ), thresholds)
+    resolve_cleared_alerts(con, [(a.rule, a.subject) for a in alerts], now)
     raised = _record_alerts(con, alerts, now, window_end)
     con.execute("INSERT INTO ml.monitor_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         run_id, now, window_start, window_end, len(reference), len(current),
@@ -148,8 +152,11 @@ def monitor(db_path: str | Path, events_dir: str | Path, thresholds: AlertThresh
             *, drift_days: int = DRIFT_DAYS) -> MonitorSummary:
     """Run the monitor on the published warehouse and publish the result atomically."""
     with write_transaction(db_path) as con:
-        return run_monitor(con, thresholds or thresholds_from_settings(), events_dir=events_dir,
-                           drift_days=drift_days)
+        summary = run_monitor(con, thresholds or thresholds_from_settings(), events_dir=events_dir,
+                              drift_days=drift_days)
+    # after the publish: people are told only about alerts that are in the warehouse
+    notify_alerts(summary.alerts_raised, get_settings())
+    return summary
 
 
 def post_build_step(con, opts) -> dict:
