@@ -86,6 +86,11 @@ def production(db_path: str | Path) -> LoadedModels:
     rows = production_rows(db_path)
     if any(task not in rows for task in mq.TASKS):
         raise NoProductionModel("no production model yet; run `python -m pipelines train`")
+    return load_pair(rows)
+
+
+def load_pair(rows: dict[str, dict[str, Any]]) -> LoadedModels:
+    """The models of one run's registry rows {task: row} (cached per version and sha256, like production)."""
     reg, risk = rows["regression"], rows["risk"]
     serving, reg_bundle, risk_bundle = _load(reg["version"], reg["artifact_path"], reg["artifact_sha256"],
                                              risk["version"], risk["artifact_path"], risk["artifact_sha256"])
@@ -137,9 +142,11 @@ def predict_records(db_path: str | Path, records: list[dict[str, Any]],
 
 
 def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | None = None,
-                explain: bool = False) -> Prediction:
-    """Predict (and optionally explain) one validated record: the one code path of the UI and the API."""
-    models = production(db_path)
+                explain: bool = False, models: LoadedModels | None = None) -> Prediction:
+    """Predict (and optionally explain) one validated record: the one code path of the UI and the API.
+
+    `models` overrides production (a canary challenger serving this request)."""
+    models = models or production(db_path)
     columns = record_columns([record])
     name = models.serving.resolve(algorithm)
     score, probability, level = (values[0] for values in models.serving.predict_arrays(columns, name))

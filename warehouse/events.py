@@ -21,7 +21,7 @@ from warehouse.connection import table_columns
 
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
-     "admin_action"}
+     "admin_action", "shadow_prediction"}
 )
 STRING_FIELDS = {"session_id": 128, "page": 64, "student_id": 64, "variant": 64, "model_version": 64}
 ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", "experiment", *STRING_FIELDS}

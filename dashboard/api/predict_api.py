@@ -14,7 +14,7 @@ from flask import jsonify
 
 from analytics.models.estimators import REGRESSOR_NAMES
 from analytics.models.schema import FEATURE_SCHEMA, SPEC_BY_NAME, validate_student_record
-from dashboard import model_store
+from dashboard import challenger, model_store
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
@@ -159,11 +159,14 @@ def predict():
         raise ApiError(422, "invalid_type", "explain must be true or false", "explain")
     algorithm = _algorithm(body)
     record, student_id = clean_student(body, extra_fields=("explain", "algorithm"))
-    result = _service(model_store.predict_one, settings().db_path, record, algorithm, explain)
+    db_path = settings().db_path
+    routed = _service(challenger.route, db_path, session_id())   # a canary session may get the challenger
+    result = _service(model_store.predict_one, db_path, record, algorithm, explain, models=routed.models)
     log_event("prediction", page="api", student_id=student_id, model_version=result.model_version,
-              predicted=result.predicted_math,
+              predicted=result.predicted_math, **routed.event_fields,
               payload={"inputs": record, "algorithm": result.algorithm, "risk_level": result.risk_level,
                        "source": "api"})
+    challenger.shadow(db_path, record, student_id, session_id(), result.model_version)   # queued, not awaited
     return jsonify(result.as_json())
 
 

@@ -19,3 +19,14 @@ ALTER TABLE ml.alerts ADD COLUMN IF NOT EXISTS acknowledged_by VARCHAR;
 ALTER TABLE ml.alerts ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMP;
 -- ml.drift_reports.jsd: Jensen-Shannon distance (base 2, 0..1) of the same bins PSI uses.
 ALTER TABLE ml.drift_reports ADD COLUMN IF NOT EXISTS jsd DOUBLE;
+-- ml.challengers: a registered challenger model run, scored in shadow (every /predict, logged as
+-- 'shadow_prediction' events, never shown) or as a canary (a declared experiment routes a share of
+-- /predict to it). At most one is active. Grain: run_id.
+CREATE TABLE IF NOT EXISTS ml.challengers (
+    run_id         VARCHAR PRIMARY KEY,       -- the training run (its regression and risk rows)
+    mode           VARCHAR NOT NULL,          -- shadow | canary
+    experiment_key VARCHAR,                   -- canary: the ml.experiments row routing /predict
+    status         VARCHAR NOT NULL,          -- active | ended
+    created_at     TIMESTAMP NOT NULL,
+    ended_at       TIMESTAMP
+);
