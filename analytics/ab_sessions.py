@@ -188,3 +188,32 @@ def format_prob_best(p: float) -> str:
     if p < 0.001:
         return "< 0.1 %"
     return f"{100 * p:.1f} %"
+
+
+def results_over_time(daily_df: pd.DataFrame, *, control: str | None = None, metric: str = "ctr",
+                      alpha: float = 0.05, tuning: float = DEFAULT_TUNING) -> pd.DataFrame:
+    """Cumulative daily looks from daily_df[day, SUFFICIENT_COLUMNS]: one row per (day, treatment).
+
+    Columns: day, variant, sessions (both arms), lift, lift_low/high (fixed horizon: valid for one
+    planned look only), seq_lift_low/high (always valid: safe at every look), p_value, seq_p_value.
+    `metric` is 'ctr' (ratio per session) or 'conversion' (binomial per session).
+    """
+    if metric not in ("ctr", "conversion"):
+        raise ValueError("metric must be 'ctr' or 'conversion'")
+    sums = ["sessions", "sum_x", "sum_y", "sum_x2", "sum_y2", "sum_xy", "converted"]
+    wide = daily_df.pivot_table(index="day", columns="variant", values=sums, aggfunc="sum", fill_value=0)
+    cumulative = wide.sort_index().cumsum()
+    variants = sorted(daily_df["variant"].astype(str).unique())
+    control = variants[0] if control is None else control
+    rows = []
+    for day, looked in cumulative.iterrows():
+        est = {v: (ratio_estimate(*(looked[(c, v)] for c in sums[:6])) if metric == "ctr"
+                   else binomial_estimate(looked[("sessions", v)], looked[("converted", v)])) for v in variants}
+        for variant in variants:
+            if variant == control:
+                continue
+            out = compare(est[control], est[variant], alpha=alpha, tuning=tuning)
+            rows.append({"day": day, "variant": variant, "sessions": est[control].n + est[variant].n,
+                         **{k: out[k] for k in ("lift", "lift_low", "lift_high", "seq_lift_low", "seq_lift_high",
+                                                "p_value", "seq_p_value")}})
+    return pd.DataFrame(rows)

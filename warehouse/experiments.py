@@ -68,17 +68,22 @@ def get_experiment_catalog(con) -> dict[str, tuple[str, ...]]:
 def get_experiment_session_stats_df(con, experiment: dict, *, source: str = "core.events",
                                     start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Per-variant session sums (analytics.ab_sessions.SUFFICIENT_COLUMNS) of one experiment row."""
-    return _run(con, "experiment_sessions.sql", experiment, source, start, end,
-                {"primary": experiment["primary_action"]})
+    return _run(con, "experiment_sessions.sql", experiment, source, start, end)
+
+
+def get_experiment_daily_stats_df(con, experiment: dict, *, source: str = "core.events",
+                                  start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+    """The same session sums per (day a session started, variant), for cumulative daily looks."""
+    return _run(con, "experiment_sessions_daily.sql", experiment, source, start, end)
 
 
 def get_experiment_actions_df(con, experiment: dict, *, source: str = "core.events",
                               start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
     """Clicks and clicking sessions per (variant, action): the primary and the secondary actions."""
-    return _run(con, "experiment_actions.sql", experiment, source, start, end, {})
+    return _run(con, "experiment_actions.sql", experiment, source, start, end)
 
 
-def _run(con, name: str, experiment: dict, source: str, start, end, extra: dict) -> pd.DataFrame:
+def _run(con, name: str, experiment: dict, source: str, start, end) -> pd.DataFrame:
     """Run a query file over an allowlisted event source within the experiment's (and caller's) window."""
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown event source {source!r}; expected one of {EVENT_SOURCES}")
@@ -89,7 +94,8 @@ def _run(con, name: str, experiment: dict, source: str, start, end, extra: dict)
     # the shared CTEs, then the query's own tail; the relation name comes from the allowlist
     sql = (read_sql("queries/experiment_events.sql") + read_sql(f"queries/{name}")).replace("__EVENTS__", source)
     return con.execute(sql, {"key": experiment["experiment_key"], "default_key": ADVICE_EXPERIMENT,
-                             "default_page": ADVICE_PAGE, "start": lo, "end": hi, **extra}).df()
+                             "default_page": ADVICE_PAGE, "start": lo, "end": hi,
+                             "primary": experiment["primary_action"]}).df()
 
 
 def _present(value) -> bool:

@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from analytics.ab_sessions import (binomial_estimate, compare, format_p_value, format_prob_best,
-                                   probability_best_normal, ratio_estimate, session_srm, significance_label,
+                                   probability_best_normal, ratio_estimate, results_over_time, session_srm,
+                                   significance_label,
                                    sufficient_stats, summarize_sessions)
 from analytics.abtest import wilson_interval
 from analytics.sequential import sequential_interval, sequential_p_value
@@ -149,3 +150,18 @@ def test_aa_simulation_sequential_is_safe_to_peek_and_session_ci_covers():
     assert 0.02 <= rates["fixed_final_only"] <= 0.09  # one look at the end is calibrated
     assert 0.92 <= rates["session_coverage"] <= 0.98
     assert rates["impression_coverage"] < 0.88
+
+
+def test_results_over_time_ends_at_the_summary_and_sequential_is_wider_every_day():
+    rng = np.random.default_rng(11)
+    df = _sessions(6000, 11)
+    df["day"] = pd.Timestamp("2026-11-01") + pd.to_timedelta(rng.integers(0, 10, len(df)), unit="D")
+    daily = pd.concat([sufficient_stats(part).assign(day=day) for day, part in df.groupby("day")])
+    looks = results_over_time(daily)
+    assert len(looks) == 10 and looks["sessions"].is_monotonic_increasing
+    final = summarize_sessions(sufficient_stats(df)).set_index("variant").loc["B"]
+    assert looks.iloc[-1]["lift"] == pytest.approx(final["ctr_lift"])
+    assert looks.iloc[-1]["seq_p_value"] == pytest.approx(final["ctr_seq_p_value"])
+    assert (looks["seq_lift_low"] < looks["lift_low"]).all() and (looks["seq_lift_high"] > looks["lift_high"]).all()
+    conversion = results_over_time(daily, metric="conversion")
+    assert conversion.iloc[-1]["lift"] == pytest.approx(final["conversion_lift"])

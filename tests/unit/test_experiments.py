@@ -14,6 +14,7 @@ from analytics.experiments import assign_variant, parse_spec
 from warehouse.connection import apply_schema
 from warehouse.events import EventValidationError, EventWriter, check_experiment, validate_event
 from warehouse.experiments import (get_experiment, get_experiment_actions_df, get_experiment_catalog,
+                                   get_experiment_daily_stats_df,
                                    get_experiment_session_stats_df, insert_experiment, stop_experiment)
 
 
@@ -89,6 +90,9 @@ def test_session_query_counts_primary_clicks_of_sessions_with_an_impression(con)
     actions = get_experiment_actions_df(con, exp)
     assert set(map(tuple, actions[["variant", "action", "clicks"]].to_numpy().tolist())) == {
         ("A", "another", 1), ("A", "follow", 2), ("B", "follow", 1), ("B", "share", 1)}
+    daily = get_experiment_daily_stats_df(con, exp)
+    assert list(daily["day"].astype(str).unique()) == ["2026-11-01"]
+    pd.testing.assert_frame_equal(daily.drop(columns="day").set_index("variant").astype(float), got.astype(float))
     r = got.loc["A"]
     assert ratio_estimate(r.sessions, r.sum_x, r.sum_y, r.sum_x2, r.sum_y2, r.sum_xy).value == 1.0
 
