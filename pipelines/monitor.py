@@ -18,6 +18,8 @@ import pandas as pd
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.drift import drift_report, rmse_by_period
 from pipelines.notify import notify_alerts
+from analytics.online_drift import error_stream_changes
+from warehouse.monitoring_queries import insert_change_points
 from warehouse.alert_history import apply_ack_authors, resolve_cleared_alerts
 from warehouse.ops_marts import apply_alert_acks, event_aggregates_current, refresh_event_aggregates
 from warehouse.ops_queries import (DRIFT_CATEGORICAL, DRIFT_FEATURES, alert_incident, filter_new_alerts,
@@ -86,7 +88,10 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         con.execute("""INSERT INTO ml.drift_reports BY NAME SELECT run_id, run_at, model_version, feature, kind,
                        psi, jsd, band, test, statistic, p_value, drifted FROM drift_rows""")
         con.unregister("drift_rows")
-    periods = _store_performance(con, run_id)
+    outcomes = get_prediction_outcomes_df(con)
+    periods = _store_performance(con, run_id, outcomes)
+    # ADWIN/DDM change points of the real prediction-error stream, for the performance chart
+    insert_change_points(con, run_id, error_stream_changes(outcomes) if len(outcomes) else pd.DataFrame())
 
     alerts = evaluate_alert_rules(AlertInputs(
         ctr_daily=get_ab_daily_df(con),
@@ -109,9 +114,8 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         alerts_fired=len(alerts), alerts_raised=raised, acks_applied=acks, performance_periods=periods)
 
 
-def _store_performance(con, run_id: str) -> int:
+def _store_performance(con, run_id: str, outcomes: pd.DataFrame) -> int:
     """RMSE/MAE of app predictions vs true scores per model version and week; return rows stored."""
-    outcomes = get_prediction_outcomes_df(con)
     if outcomes.empty:
         return 0
     outcomes["model_version"] = outcomes["model_version"].fillna("")

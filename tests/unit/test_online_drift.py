@@ -57,3 +57,29 @@ def test_requests_by_hour_matches_numpy_percentiles():
     assert out.loc[0, "p95_ms"] == pytest.approx(np.percentile(durations[first], 95))
     assert out.loc[0, "error_rate"] == pytest.approx(np.mean(status[first] == 500))
     assert out.loc[1, "client_error_rate"] == pytest.approx(np.mean(status[~first] == 422))
+
+
+def test_change_points_are_stored_per_monitor_run_and_the_latest_run_is_read():
+    from datetime import datetime
+
+    import duckdb
+
+    from analytics.online_drift import error_stream_changes
+    from warehouse.connection import apply_schema
+    from warehouse.monitoring_queries import get_error_change_points_df, insert_change_points
+
+    rng = np.random.default_rng(2)
+    n = 4000
+    y = rng.integers(20, 100, n).astype(float)
+    outcomes = pd.DataFrame({"ts": pd.date_range("2026-10-01", periods=n, freq="min"), "y_true": y,
+                             "y_pred": y + np.where(np.arange(n) < CHANGE_AT, rng.normal(0, 4, n), rng.normal(9, 9, n))})
+    changes = error_stream_changes(outcomes)
+    con = duckdb.connect()
+    apply_schema(con)
+    for run_id, at in (("old", datetime(2026, 10, 1)), ("new", datetime(2026, 10, 2))):
+        con.execute("INSERT INTO ml.monitor_runs (run_id, run_at) VALUES (?, ?)", [run_id, at])
+        assert insert_change_points(con, run_id, changes.head(1) if run_id == "old" else changes) > 0
+    stored = get_error_change_points_df(con)
+    assert len(stored) == len(changes)
+    assert stored["stream_index"].tolist() == changes["index"].tolist()
+    assert insert_change_points(con, "empty", changes.head(0)) == 0

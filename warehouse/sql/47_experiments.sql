@@ -30,3 +30,13 @@ CREATE TABLE IF NOT EXISTS ml.challengers (
     created_at     TIMESTAMP NOT NULL,
     ended_at       TIMESTAMP
 );
+-- ml.error_change_points: where ADWIN (absolute error) and DDM (error above tolerance) flagged a change
+-- in the stream of real prediction errors, per monitor run (drawn on the performance chart).
+-- Grain: (run_id, detector, stream_index).
+CREATE TABLE IF NOT EXISTS ml.error_change_points (
+    run_id       VARCHAR NOT NULL,
+    detector     VARCHAR NOT NULL,            -- adwin | ddm
+    stream_index BIGINT NOT NULL,             -- position in the time-ordered error stream
+    ts           TIMESTAMP NOT NULL,          -- the prediction at which the change was flagged
+    window_mean  DOUBLE                       -- mean absolute error of the 50 predictions up to it
+);
