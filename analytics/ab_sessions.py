@@ -217,3 +217,47 @@ def results_over_time(daily_df: pd.DataFrame, *, control: str | None = None, met
                          **{k: out[k] for k in ("lift", "lift_low", "lift_high", "seq_lift_low", "seq_lift_high",
                                                 "p_value", "seq_p_value")}})
     return pd.DataFrame(rows)
+
+
+def experiment_report(stats_df: pd.DataFrame, *, variants: list[str], allocation: list[float],
+                      daily_df: pd.DataFrame | None = None, mde: float = 0.10, alpha: float = 0.05) -> dict:
+    """Everything a reader of one experiment needs, JSON-able: per-variant table (with display texts),
+    SRM on sessions against the declared split, and (given daily_df) the cumulative daily looks."""
+    control = variants[0] if variants[0] in set(stats_df["variant"]) else None
+    table = summarize_sessions(stats_df, control=control, mde=mde, alpha=alpha)
+    for metric in ("ctr", "conversion"):
+        table[f"{metric}_p_value_text"] = table[f"{metric}_p_value_adj"].map(format_p_value)
+        table[f"{metric}_seq_p_value_text"] = table[f"{metric}_seq_p_value"].map(format_p_value)
+        table[f"{metric}_prob_best_text"] = table[f"{metric}_prob_best"].map(format_prob_best)
+    planned = dict(zip(variants, allocation)) if set(stats_df["variant"]) == set(variants) else None
+    srm = session_srm(stats_df, planned)
+    looks = results_over_time(daily_df, control=control) if daily_df is not None and len(daily_df) else None
+    return {"control": table["variant"].iloc[0] if control is None else control, "mde": mde, "alpha": alpha,
+            "variants": _records(table),
+            "srm": {"p_value": _finite(srm.p_value), "p_value_text": format_p_value(srm.p_value),
+                    "mismatch": srm.mismatch, "planned_share": srm.planned_share,
+                    "observed_share": srm.observed_share},
+            "looks": [] if looks is None else _records(looks)}
+
+
+def _finite(value):
+    """A float, or None for NaN/inf (strict JSON)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts: numpy scalars unwrapped, NaN as None, dates as ISO text."""
+    out = []
+    for row in df.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, float) and not math.isfinite(value):
+                value = None
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            clean[key] = value
+        out.append(clean)
+    return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from datetime import date
 from pathlib import Path
 
@@ -111,7 +110,7 @@ def _stop(args, wx) -> int:
 
 
 def _results(args, wx) -> int:
-    from analytics.ab_sessions import format_p_value, format_prob_best, session_srm, summarize_sessions
+    from analytics.ab_sessions import experiment_report
     from warehouse.connection import read_only
 
     with read_only(args.db) as con:
@@ -119,20 +118,18 @@ def _results(args, wx) -> int:
         if experiment is None:
             raise PipelineError(f"KEY: unknown experiment {args.key!r}")
         stats_df = wx.get_experiment_session_stats_df(con, experiment)
+        daily_df = wx.get_experiment_daily_stats_df(con, experiment)
     if len(stats_df) < 2:
         raise PipelineError(f"experiment {args.key!r} has sessions in {len(stats_df)} variant(s); need two")
-    table = summarize_sessions(stats_df, control=experiment["variants"][0], mde=args.mde)
-    srm = session_srm(stats_df, dict(zip(experiment["variants"], experiment["allocation"]))
-                      if set(stats_df["variant"]) == set(experiment["variants"]) else None)
-    records = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-               for row in table.to_dict(orient="records")]
+    report = experiment_report(stats_df, variants=experiment["variants"], allocation=experiment["allocation"],
+                               daily_df=daily_df, mde=args.mde)
     lines = [f"{r['variant']}: {r['sessions']} sessions, CTR {r['ctr']:.2%} ± {1.96 * r['ctr_se']:.2%}, "
-             f"conversion {r['conversion']:.2%}, p {format_p_value(r['ctr_p_value'] or math.nan)} "
-             f"(sequential {format_p_value(r['ctr_seq_p_value'] or math.nan)}), "
-             f"P(best) {format_prob_best(r['ctr_prob_best'])}" for r in records]
-    lines.append(f"SRM p = {format_p_value(srm.p_value)}" + (" — sample ratio mismatch!" if srm.mismatch else ""))
-    emit(args, {"experiment": args.key, "variants": records,
-                "srm": {"p_value": srm.p_value, "mismatch": srm.mismatch}}, "\n".join(lines))
+             f"conversion ({experiment['primary_action']}) {r['conversion']:.2%}, p {r['ctr_p_value_text']} "
+             f"(sequential {r['ctr_seq_p_value_text']}), P(best) {r['ctr_prob_best_text']}"
+             + (f", {r['ctr_label']}" if r["ctr_label"] else "") for r in report["variants"]]
+    srm = report["srm"]
+    lines.append(f"SRM p = {srm['p_value_text']}" + (" — sample ratio mismatch!" if srm["mismatch"] else ""))
+    emit(args, {"experiment": args.key, **report}, "\n".join(lines))
     return 0
 
 

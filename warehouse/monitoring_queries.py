@@ -13,7 +13,7 @@ PREDICT_PATH = "/api/v1/predict"
 
 def get_request_log_df(con, *, start: datetime, end: datetime, path: str = PREDICT_PATH,
                        source: str = "live_events") -> pd.DataFrame:
-    """Logged requests to one API path: [ts, duration_ms, status] (see dashboard/api/request_log.py)."""
+    """Logged requests to one API path: [ts, duration_ms, status, session_id] (dashboard/api/request_log.py)."""
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown event source {source!r}; expected one of {EVENT_SOURCES}")
     sql = read_sql("queries/request_log.sql").replace("__EVENTS__", source)   # name from the allowlist
