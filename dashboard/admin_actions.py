@@ -84,6 +84,8 @@ def run_pipeline(arguments: list[str], *, name: str, timeout: float) -> dict:
 def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
     """Run `python -m pipelines monitor --json` in a subprocess and return its summary."""
     events_dir = str(Path(settings().events_dir).resolve())
-    summary = run_pipeline(["monitor", "--events-dir", events_dir], name="monitor", timeout=timeout)
+    # notifications go out from a detached process: this request never waits for a webhook or SMTP server
+    summary = run_pipeline(["monitor", "--events-dir", events_dir, "--notify-detach"], name="monitor",
+                           timeout=timeout)
     log.info("monitor run started by admin finished")
     return summary

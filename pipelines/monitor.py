@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.drift import drift_report, rmse_by_period
-from pipelines.notify import notify_alerts
+from pipelines.notify import notify_alerts, notify_detached
 from analytics.online_drift import error_stream_changes
 from warehouse.monitoring_queries import insert_change_points
 from warehouse.alert_history import apply_ack_authors, resolve_cleared_alerts
@@ -153,13 +153,16 @@ def _record_alerts(con, alerts, now: datetime, drift_window_end) -> list[dict]:
 
 
 def monitor(db_path: str | Path, events_dir: str | Path, thresholds: AlertThresholds | None = None,
-            *, drift_days: int = DRIFT_DAYS) -> MonitorSummary:
+            *, drift_days: int = DRIFT_DAYS, detach_notifications: bool = False) -> MonitorSummary:
     """Run the monitor on the published warehouse and publish the result atomically."""
     with write_transaction(db_path) as con:
         summary = run_monitor(con, thresholds or thresholds_from_settings(), events_dir=events_dir,
                               drift_days=drift_days)
     # after the publish: people are told only about alerts that are in the warehouse
-    notify_alerts(summary.alerts_raised, get_settings())
+    if detach_notifications:
+        notify_detached(summary.alerts_raised, get_settings())
+    else:
+        notify_alerts(summary.alerts_raised, get_settings())
     return summary
 
 

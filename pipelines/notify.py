@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import smtplib
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Callable
 
 from warehouse.settings import Settings
@@ -150,3 +155,33 @@ def notify_alerts(alerts: list[dict], settings: Settings, *, wait_s: float | Non
     if not notifier.drain(wait_s):
         log.error("notifications still pending after %.0fs; giving up on them", wait_s)
     return notifier.deliveries
+
+
+def notify_detached(alerts: list[dict], settings: Settings) -> bool:
+    """Hand the alerts to a detached `python -m pipelines notify` process and return at once.
+
+    For callers that someone waits on (the admin 'run monitor' request): the child does the retries
+    and logs to `<data dir>/notify.log`, so neither this process nor the request waits for a target.
+    """
+    if not alerts or not Notifier(settings).channels():
+        return False
+    folder = Path(settings.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, path = tempfile.mkstemp(prefix="notify-", suffix=".json", dir=folder)
+    with os.fdopen(handle, "w", encoding="utf-8") as fh:
+        json.dump(alerts, fh, default=str)
+    with open(folder / "notify.log", "ab") as log_file:
+        subprocess.Popen([sys.executable, "-m", "pipelines", "notify", "--messages", path],
+                         stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, start_new_session=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    return True
+
+
+def deliver_file(path: str | Path, settings: Settings) -> list[Delivery]:
+    """Deliver the alerts saved by `notify_detached` (waiting for every retry), then remove the file."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    alerts = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        return notify_alerts(alerts, settings)
+    finally:
+        Path(path).unlink(missing_ok=True)

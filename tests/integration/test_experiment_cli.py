@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT, run_env
 
 
@@ -11,6 +13,7 @@ def _cli(data_dir, *args):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_experiment_lifecycle(fresh_dir):
     assert _cli(fresh_dir, "build", "--scale", "300", "--skip-models", "--as-of", "2026-11-01").returncode == 0
     listed = json.loads(_cli(fresh_dir, "experiment", "list", "--json").stdout)["experiments"]

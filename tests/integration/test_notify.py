@@ -140,6 +140,7 @@ def test_notify_returns_before_a_slow_target_answers():
     assert notifier.deliveries[0].ok and len(receiver.bodies) == 1
 
 
+@pytest.mark.slow
 def test_a_failed_retrain_notifies(copy, monkeypatch):  # noqa: F811 (fixture)
     receiver = Receiver()
     monkeypatch.setenv("EDULOOP_NOTIFY_WEBHOOK_URL", receiver.url)
@@ -151,3 +152,27 @@ def test_a_failed_retrain_notifies(copy, monkeypatch):  # noqa: F811 (fixture)
     assert outcome["train"]["status"] == "failed"
     rules = [(b["rule"], b["subject"]) for b in receiver.bodies]
     assert ("retrain_failed", outcome["train"]["run_id"]) in rules
+
+
+def test_detached_delivery_returns_at_once_and_the_child_delivers(tmp_path, monkeypatch):
+    from pipelines.notify import notify_detached
+
+    gate = threading.Event()
+    receiver = Receiver(gate=gate)
+    monkeypatch.setenv("EDULOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EDULOOP_NOTIFY_WEBHOOK_URL", receiver.url)
+    monkeypatch.setenv("EDULOOP_NOTIFY_BACKOFF_S", "0.05")
+    try:
+        assert notify_detached([ALERT], get_settings())
+        assert receiver.bodies == []          # back before the (held) target answered
+        gate.set()
+        for _ in range(300):                  # bounded wait for the child process
+            if receiver.bodies and not list(tmp_path.glob("notify-*.json")):
+                break
+            threading.Event().wait(0.1)
+    finally:
+        gate.set()
+        receiver.close()
+    assert [b["alert_id"] for b in receiver.bodies] == ["a-1"]
+    assert not list(tmp_path.glob("notify-*.json"))       # the child removed its message file
+    assert "sent by webhook" in (tmp_path / "notify.log").read_text()
