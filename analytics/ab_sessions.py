@@ -220,9 +220,12 @@ def results_over_time(daily_df: pd.DataFrame, *, control: str | None = None, met
 
 
 def experiment_report(stats_df: pd.DataFrame, *, variants: list[str], allocation: list[float],
-                      daily_df: pd.DataFrame | None = None, mde: float = 0.10, alpha: float = 0.05) -> dict:
+                      daily_df: pd.DataFrame | None = None, actions_df: pd.DataFrame | None = None,
+                      mde: float = 0.10, alpha: float = 0.05) -> dict:
     """Everything a reader of one experiment needs, JSON-able: per-variant table (with display texts),
-    SRM on sessions against the declared split, and (given daily_df) the cumulative daily looks."""
+    SRM on sessions against the declared split, (given daily_df) the cumulative daily looks, and
+    (given actions_df[variant, action, clicks, sessions_clicking]) every action as a secondary metric:
+    clicks per session and share of sessions clicking it."""
     control = variants[0] if variants[0] in set(stats_df["variant"]) else None
     table = summarize_sessions(stats_df, control=control, mde=mde, alpha=alpha)
     for metric in ("ctr", "conversion"):
@@ -237,7 +240,16 @@ def experiment_report(stats_df: pd.DataFrame, *, variants: list[str], allocation
             "srm": {"p_value": _finite(srm.p_value), "p_value_text": format_p_value(srm.p_value),
                     "mismatch": srm.mismatch, "planned_share": srm.planned_share,
                     "observed_share": srm.observed_share},
-            "looks": [] if looks is None else _records(looks)}
+            "looks": [] if looks is None else _records(looks),
+            "actions": [] if actions_df is None else _records(_secondary_actions(actions_df, stats_df))}
+
+
+def _secondary_actions(actions_df: pd.DataFrame, stats_df: pd.DataFrame) -> pd.DataFrame:
+    """Per (variant, action): clicks, clicks per session and share of the variant's sessions that clicked."""
+    sessions = stats_df.set_index("variant")["sessions"]
+    out = actions_df.assign(sessions=actions_df["variant"].map(sessions))
+    return out.assign(clicks_per_session=out["clicks"] / out["sessions"],
+                      session_share=out["sessions_clicking"] / out["sessions"])
 
 
 def _finite(value):

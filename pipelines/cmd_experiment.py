@@ -119,14 +119,17 @@ def _results(args, wx) -> int:
             raise PipelineError(f"KEY: unknown experiment {args.key!r}")
         stats_df = wx.get_experiment_session_stats_df(con, experiment)
         daily_df = wx.get_experiment_daily_stats_df(con, experiment)
+        actions_df = wx.get_experiment_actions_df(con, experiment)
     if len(stats_df) < 2:
         raise PipelineError(f"experiment {args.key!r} has sessions in {len(stats_df)} variant(s); need two")
     report = experiment_report(stats_df, variants=experiment["variants"], allocation=experiment["allocation"],
-                               daily_df=daily_df, mde=args.mde)
+                               daily_df=daily_df, actions_df=actions_df, mde=args.mde)
     lines = [f"{r['variant']}: {r['sessions']} sessions, CTR {r['ctr']:.2%} ± {1.96 * r['ctr_se']:.2%}, "
              f"conversion ({experiment['primary_action']}) {r['conversion']:.2%}, p {r['ctr_p_value_text']} "
              f"(sequential {r['ctr_seq_p_value_text']}), P(best) {r['ctr_prob_best_text']}"
              + (f", {r['ctr_label']}" if r["ctr_label"] else "") for r in report["variants"]]
+    lines += [f"  {a['variant']} {a['action']}: {a['clicks']} clicks, {a['session_share']:.2%} of sessions"
+              for a in report["actions"]]
     srm = report["srm"]
     lines.append(f"SRM p = {srm['p_value_text']}" + (" — sample ratio mismatch!" if srm["mismatch"] else ""))
     emit(args, {"experiment": args.key, **report}, "\n".join(lines))

@@ -85,11 +85,12 @@ def experiment_results(key: str):
         open_live_events(con, settings().events_dir)
         stats = wx.get_experiment_session_stats_df(con, found, source="live_events")
         daily = wx.get_experiment_daily_stats_df(con, found, source="live_events")
-        return found, stats, daily
+        actions = wx.get_experiment_actions_df(con, found, source="live_events")
+        return found, stats, daily, actions
 
-    found, stats, daily = _read(work)
+    found, stats, daily, actions = _read(work)
     body = {"experiment": key, "status": found["status"], "primary_action": found["primary_action"]}
     if len(stats) < 2:
         return jsonify({**body, "variants": [], "reason": "fewer than two variants have sessions yet"})
     return jsonify({**body, **experiment_report(stats, variants=found["variants"], allocation=found["allocation"],
-                                                daily_df=daily, mde=mde)})
+                                                daily_df=daily, actions_df=actions, mde=mde)})

@@ -47,4 +47,8 @@ def test_experiments_list_assignment_and_results(client):
     assert treatment["ctr_p_value_text"] != "0.000" and treatment["ctr_prob_best_text"] != "100.0 %"
     assert treatment["ctr_seq_lift_low"] < treatment["ctr_lift_low"]
     assert results["srm"]["mismatch"] is False and results["looks"]
+    actions = {(a["variant"], a["action"]) for a in results["actions"]}
+    assert {("A", "follow"), ("B", "follow"), ("A", "another")} <= actions   # secondary actions beside it
+    follow_b = next(a for a in results["actions"] if (a["variant"], a["action"]) == ("B", "follow"))
+    assert follow_b["sessions_clicking"] == round(treatment["conversion"] * treatment["sessions"])
     assert client.get("/api/v1/experiments/advice-v1/results?mde=x").status_code == 422
