@@ -89,7 +89,7 @@ def drift_report(
     bins: int = DEFAULT_BINS,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """One row per feature: PSI and its band, Jensen-Shannon distance, KS (numeric) or chi-square (categorical), drifted flag.
+    """One row per feature: PSI and its band, Jensen-Shannon distance, KS or chi-square, drifted flag.
 
     `categorical=None` treats non-numeric and boolean columns as categorical. A feature is
     `drifted` when its PSI is at least moderate AND the test is significant at `alpha`, so

@@ -33,7 +33,7 @@ class AdminActionError(RuntimeError):
 
 
 def acknowledge_alert(alert_id: str, by: str | None = None) -> dict:
-    """Log an ack event (with who acknowledged) for an existing alert; return {alert_id, acknowledged, already, event_id}."""
+    """Log an ack event (and who acked) for an existing alert; return {alert_id, acknowledged, already, event_id}."""
     if not isinstance(alert_id, str) or not ALERT_ID.match(alert_id):
         raise AdminActionError("invalid", "alert id must be 1-64 letters, digits, '-' or '_'")
     by = by or acting_user()
