@@ -102,7 +102,11 @@ def route(db_path: str | Path, session_id: str | None) -> Route:
     fields = {"variant": variant, "experiment": experiment["experiment_key"]}
     if variant != CHALLENGER_VARIANT:
         return Route(event_fields=fields)
-    return Route(models=model_store.load_pair(found["rows"]), event_fields=fields)
+    try:
+        return Route(models=model_store.load_pair(found["rows"]), event_fields=fields)
+    except Exception:   # a broken challenger must not fail requests: serve production, outside the experiment
+        log.exception("canary challenger %s could not be loaded; serving production", found["run_id"])
+        return Route()
 
 
 def shadow(db_path: str | Path, record: dict, student_id: str | None, session_id: str | None,
