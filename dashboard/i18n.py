@@ -7,7 +7,7 @@ LANGUAGES = ("en", "ja")
 DEFAULT_LANGUAGE = "en"
 # Each tab keeps its strings in dashboard/strings/<module>.py as STRINGS = {key: {"en", "ja"}};
 # they are merged here into one table so there is one lookup and one completeness test.
-STRING_MODULES = ("common", "overview", "predict", "ebpm", "recommend", "operations")
+STRING_MODULES = ("common", "overview", "predict", "ebpm", "recommend", "operations", "experiments")
 
 
 def _load_table() -> dict[str, dict[str, str]]:
