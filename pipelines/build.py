@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.student_schema import CATEGORIES
+from pipelines.cmd_experiment import declare_advice_experiment
 from pipelines.demo_activity import generate_interactions, generate_materials
 from pipelines.demo_events import demo_student_ids, write_demo_events
 from pipelines.demo_students import (
@@ -144,6 +145,8 @@ def build(opts: BuildOptions) -> BuildSummary:
         with step("demo events", opts.quiet):
             write_demo_events(opts.events_dir, coded, n_sessions=opts.sessions or max(int(1.6 * opts.scale), 200),
                               seed=opts.seed, as_of=as_of, drift=opts.drift)
+        with step("declare the advice experiment", opts.quiet):
+            declare_advice_experiment(con)
         with step("ingest events", opts.quiet):
             summary.events = ingest_events_into(con, opts.events_dir).total
         con.executemany("INSERT OR REPLACE INTO core.build_info VALUES (?, ?)",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from pipelines.cli import emit, register_command
@@ -90,12 +91,22 @@ def _promote(args: argparse.Namespace) -> int:
 
     _require_db(args)
     with write_transaction(args.db) as con:
+        _print_comparison(con, args)   # what the evidence says, before acting on it
         outcome = promote_version(con, args.version, rescore=not args.no_score)
     text = (f"run {outcome['run_id']} is already production" if outcome["already"] else
             f"promoted run {outcome['run_id']} ({', '.join(outcome['versions'])}); archived "
             f"{', '.join(outcome['archived']) or 'nothing'}")
     emit(args, outcome, text)
     return 0
+
+
+def _print_comparison(con, args: argparse.Namespace) -> None:
+    """Print the version's real-outcome comparison with production (stderr when --json keeps stdout JSON)."""
+    from pipelines.cmd_challenger import comparison_for
+
+    result = comparison_for(con, args.version)
+    if result is not None:
+        print(f"before promoting: {result.text()}", file=sys.stderr if args.json else sys.stdout)
 
 
 def _rollback_configure(p: argparse.ArgumentParser) -> None:

@@ -22,6 +22,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help="alert when a feature's PSI exceeds this (default EDULOOP_ALERT_PSI or 0.25)")
     p.add_argument("--drift-days", type=int, default=7,
                    help="days of recent prediction inputs compared with the training data (default 7)")
+    p.add_argument("--notify-detach", action="store_true",
+                   help="deliver alert notifications from a detached process instead of waiting for them")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -34,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     thresholds = replace(thresholds_from_settings(), ctr_drop_pct=args.ctr_drop_pct,
                          errors_per_hour=args.errors_per_hour, psi_major=args.psi)
     summary = monitor(args.db, args.events_dir or get_settings().events_dir, thresholds,
-                      drift_days=args.drift_days)
+                      drift_days=args.drift_days, detach_notifications=args.notify_detach)
     raised = ", ".join(f"{a['rule']}:{a['subject']}" for a in summary.alerts_raised) or "none"
     drifted = ", ".join(summary.drifted_features) or "none"
     emit(args, summary.as_json(),
@@ -43,5 +45,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify_configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--messages", type=Path, required=True, help="JSON list of alerts written by the monitor")
+
+
+def _notify(args: argparse.Namespace) -> int:
+    from pipelines.notify import deliver_file
+
+    deliveries = deliver_file(args.messages, get_settings())
+    emit(args, {"delivered": sum(d.ok for d in deliveries), "failed": sum(not d.ok for d in deliveries)},
+         f"notifications: {sum(d.ok for d in deliveries)} delivered, {sum(not d.ok for d in deliveries)} failed")
+    return 0
+
+
+register_command("notify", "deliver saved alert notifications (what `monitor --notify-detach` starts)",
+                 _notify_configure, _notify)
 register_command("monitor", "data drift, model performance over time and alert rules (writes ml.alerts)",
                  _configure, _run)

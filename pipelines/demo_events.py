@@ -20,6 +20,7 @@ PAGE_WEIGHTS = (0.4, 0.2, 0.25, 0.15)
 EVENT_NAMES = ("page_view", "prediction", "impression", "click", "recommendation", "error")
 VARIANTS = ("A", "B")
 TRUE_CTR = {"A": 0.08, "B": 0.12}
+ADVICE_ACTIONS = ("follow", "another", "share")
 REC_CTR = 0.18
 ERROR_RATE = 0.003
 ERROR_MESSAGES = ("warehouse busy, retrying", "prediction input rejected", "figure render timeout")
@@ -140,12 +141,17 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
                                           ELSE st.reading_score END,
                         'writing_score', st.writing_score))
                     WHEN h.kind = 5 THEN json_object('message', $messages[h.message + 1])
+                    -- advice clicks: 70 % follow (the conversion), 20 % show another, 10 % share
+                    WHEN h.kind = 3 AND h.page = 0 THEN json_object(
+                        'action', $actions[(CASE WHEN h.rn % 10 < 7 THEN 0 WHEN h.rn % 10 < 9 THEN 1 ELSE 2 END) + 1],
+                        'experiment', 'advice-v1')
                END AS payload
         FROM h LEFT JOIN st ON st.student = h.student
         ) TO '{_sql_path(staging)}' (FORMAT json, PARTITION_BY (day))
     """, {"names": list(EVENT_NAMES), "pages": list(PAGES), "variants": list(VARIANTS),
           "genders": ["female", "male"], "lunch": ["standard", "free/reduced"], "prep": ["none", "completed"],
-          "messages": list(ERROR_MESSAGES), "drift": drift})
+          "messages": list(ERROR_MESSAGES), "drift": drift,
+          "actions": list(ADVICE_ACTIONS)})
     for part in sorted(staging.glob("day=*")):
         day = int(part.name.split("=", 1)[1])
         folder = events_dir / str(as_of - timedelta(days=DAYS - day))

@@ -84,9 +84,29 @@ def _monitor_alerts(con, settings: Settings) -> dict:
     return {"run_id": summary.run_id, "alerts_raised": summary.alerts_raised}
 
 
-def retrain(db_path: str | Path, settings: Settings, *, seed: int = 0, n_trials: int = 20,
-            tolerance: float | None = None, cv_repeats: int = 2, max_rows: int | None = None) -> dict[str, Any]:
-    """Scheduled run: train -> evaluate -> register/gate -> score -> monitor; a failure is recorded and alerted."""
+def retrain(db_path: str | Path, settings: Settings, **options) -> dict[str, Any]:
+    """Scheduled run: train -> evaluate -> register/gate -> score -> monitor; a failure is recorded,
+    alerted and notified (webhook / e-mail, see pipelines.notify), after the warehouse is published."""
+    outcome = _retrain_once(db_path, settings, **options)
+    notify_retrain_outcome(outcome, settings)
+    return outcome
+
+
+def notify_retrain_outcome(outcome: dict[str, Any], settings: Settings) -> None:
+    """Notify the alerts the run's monitor raised; a failed run notifies even if its monitor did not run."""
+    from pipelines.notify import notify_alerts
+
+    alerts = list((outcome.get("monitor") or {}).get("alerts_raised") or [])
+    train = outcome.get("train") or {}
+    if train.get("status") == "failed" and not any(a.get("rule") == "retrain_failed" for a in alerts):
+        alerts.append({"rule": "retrain_failed", "severity": "critical", "subject": train.get("run_id"),
+                       "params": {"reason": train.get("reason")}})
+    notify_alerts(alerts, settings)
+
+
+def _retrain_once(db_path: str | Path, settings: Settings, *, seed: int = 0, n_trials: int = 20,
+                  tolerance: float | None = None, cv_repeats: int = 2, max_rows: int | None = None) -> dict[str, Any]:
+    """One retraining run without notifications (see `retrain`)."""
     summary = None
     try:
         with write_transaction(db_path) as con:

@@ -17,6 +17,10 @@ import pandas as pd
 
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.drift import drift_report, rmse_by_period
+from analytics.online_drift import error_stream_changes
+from pipelines.notify import notify_alerts, notify_detached
+from warehouse.alert_history import apply_ack_authors, resolve_cleared_alerts
+from warehouse.monitoring_queries import insert_change_points
 from warehouse.ops_marts import apply_alert_acks, event_aggregates_current, refresh_event_aggregates
 from warehouse.ops_queries import (
     DRIFT_CATEGORICAL,
@@ -80,6 +84,7 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         refresh_event_aggregates(con)
     open_live_events(con, events_dir)
     acks = apply_alert_acks(con, "live_events")
+    apply_ack_authors(con, "live_events")
 
     reference = get_reference_features_df(con)
     current, window_start, window_end = get_recent_prediction_inputs_df(con, drift_days)
@@ -89,10 +94,13 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         drift = drift_report(reference, current, list(DRIFT_FEATURES), list(DRIFT_CATEGORICAL))
         con.register("drift_rows", drift.assign(run_id=run_id, run_at=now,
                                                 model_version=production["version"] if production else None))
-        con.execute("""INSERT INTO ml.drift_reports SELECT run_id, run_at, model_version, feature, kind, psi, band,
-                       test, statistic, p_value, drifted FROM drift_rows""")
+        con.execute("""INSERT INTO ml.drift_reports BY NAME SELECT run_id, run_at, model_version, feature, kind,
+                       psi, jsd, band, test, statistic, p_value, drifted FROM drift_rows""")
         con.unregister("drift_rows")
-    periods = _store_performance(con, run_id)
+    outcomes = get_prediction_outcomes_df(con)
+    periods = _store_performance(con, run_id, outcomes)
+    # ADWIN/DDM change points of the real prediction-error stream, for the performance chart
+    insert_change_points(con, run_id, error_stream_changes(outcomes) if len(outcomes) else pd.DataFrame())
 
     alerts = evaluate_alert_rules(AlertInputs(
         ctr_daily=get_ab_daily_df(con),
@@ -100,6 +108,7 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         drift=None if drift.empty else drift[["feature", "psi"]].dropna(),
         retrain_runs=get_retrain_runs_df(con),
     ), thresholds)
+    resolve_cleared_alerts(con, [(a.rule, a.subject) for a in alerts], now)
     raised = _record_alerts(con, alerts, now, window_end)
     con.execute("INSERT INTO ml.monitor_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         run_id, now, window_start, window_end, len(reference), len(current),
@@ -114,9 +123,8 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         alerts_fired=len(alerts), alerts_raised=raised, acks_applied=acks, performance_periods=periods)
 
 
-def _store_performance(con, run_id: str) -> int:
+def _store_performance(con, run_id: str, outcomes: pd.DataFrame) -> int:
     """RMSE/MAE of app predictions vs true scores per model version and week; return rows stored."""
-    outcomes = get_prediction_outcomes_df(con)
     if outcomes.empty:
         return 0
     outcomes["model_version"] = outcomes["model_version"].fillna("")
@@ -154,11 +162,17 @@ def _record_alerts(con, alerts, now: datetime, drift_window_end) -> list[dict]:
 
 
 def monitor(db_path: str | Path, events_dir: str | Path, thresholds: AlertThresholds | None = None,
-            *, drift_days: int = DRIFT_DAYS) -> MonitorSummary:
+            *, drift_days: int = DRIFT_DAYS, detach_notifications: bool = False) -> MonitorSummary:
     """Run the monitor on the published warehouse and publish the result atomically."""
     with write_transaction(db_path) as con:
-        return run_monitor(con, thresholds or thresholds_from_settings(), events_dir=events_dir,
-                           drift_days=drift_days)
+        summary = run_monitor(con, thresholds or thresholds_from_settings(), events_dir=events_dir,
+                              drift_days=drift_days)
+    # after the publish: people are told only about alerts that are in the warehouse
+    if detach_notifications:
+        notify_detached(summary.alerts_raised, get_settings())
+    else:
+        notify_alerts(summary.alerts_raised, get_settings())
+    return summary
 
 
 def post_build_step(con, opts) -> dict:

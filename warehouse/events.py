@@ -17,14 +17,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
-     "admin_action"}
+     "admin_action", "shadow_prediction"}
 )
 STRING_FIELDS = {"session_id": 128, "page": 64, "student_id": 64, "variant": 64, "model_version": 64}
-ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", *STRING_FIELDS}
+ALLOWED_FIELDS = {"event_id", "event", "ts", "predicted", "payload", "experiment", *STRING_FIELDS}
+# Advice events without an experiment key belong to this declared experiment (older clients).
+DEFAULT_EXPERIMENT = ("predict", "advice-v1")
 MAX_PAYLOAD_BYTES = 8192
 # What a client outside the app (POST /api/v1/events) may send: the app's own pages, recent times
 # only (older backfills go through the CLI), and admin actions the app knows how to honour.
@@ -146,6 +148,7 @@ def validate_event(raw: Any, *, client: bool = False, now: datetime | None = Non
         if size > MAX_PAYLOAD_BYTES:
             raise EventValidationError("payload", f"larger than {MAX_PAYLOAD_BYTES} bytes")
         out["payload"] = payload
+    _move_experiment_key(raw, out)
     if client:
         _check_client_fields(out)
     return out
@@ -159,6 +162,38 @@ def _utf8(text: str) -> bool:
         return False
 
 
+def _move_experiment_key(raw: dict, out: dict) -> None:
+    """Store a top-level `experiment` key in payload.experiment (where the app has always put it)."""
+    key = raw.get("experiment")
+    if key is None:
+        return
+    if not isinstance(key, str) or not 0 < len(key) <= 64:
+        raise EventValidationError("experiment", "must be a string of 1 to 64 characters")
+    payload = dict(out.get("payload") or {})
+    if payload.get("experiment", key) != key:
+        raise EventValidationError("experiment", "differs from payload.experiment")
+    out["payload"] = {**payload, "experiment": key}
+
+
+def check_experiment(event: dict, catalog: dict[str, tuple[str, ...]]) -> None:
+    """Refuse an event naming an undeclared experiment, or a variant its experiment does not have.
+
+    `catalog` maps declared keys to variants. An advice-page event with a variant and no key means
+    the advice experiment, so existing clients keep working.
+    """
+    payload = event.get("payload") or {}
+    key = payload.get("experiment") if isinstance(payload, dict) else None
+    if key is None and event.get("variant") is not None and event.get("page") == DEFAULT_EXPERIMENT[0]:
+        key = DEFAULT_EXPERIMENT[1] if DEFAULT_EXPERIMENT[1] in catalog else None
+    if key is None:
+        return
+    if key not in catalog:
+        raise EventValidationError("experiment", f"unknown experiment {str(key)[:64]!r}; declared: {sorted(catalog)}")
+    variant = event.get("variant")
+    if variant is not None and variant not in catalog[key]:
+        raise EventValidationError("variant", f"not a variant of {key!r}; must be one of {list(catalog[key])}")
+
+
 def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -166,8 +201,9 @@ def _now_iso() -> str:
 class EventWriter:
     """Append validated events to this process's own JSONL file (fork- and thread-safe)."""
 
-    def __init__(self, events_dir: str | Path):
+    def __init__(self, events_dir: str | Path, catalog: Callable[[], dict | None] | None = None):
         self.events_dir = Path(events_dir)
+        self._catalog = catalog   # declared experiments ({key: variants}) or None when unknown
         self._lock = threading.Lock()
         self._fd: int | None = None
         self._key: tuple[int, str] | None = None
@@ -203,6 +239,14 @@ class EventWriter:
         Raises EventValidationError (nothing written) or EventStoreError (nothing kept).
         """
         clean = [validate_event(e, client=client) for e in events]
+        catalog = self._catalog() if self._catalog is not None and clean else None
+        if catalog is not None:
+            for index, event in enumerate(clean):
+                try:
+                    check_experiment(event, catalog)
+                except EventValidationError as exc:
+                    exc.index = index   # which event of the batch, for the API's field path
+                    raise
         if not clean:
             return clean
         data = "".join(json.dumps(e, ensure_ascii=False, default=str) + "\n" for e in clean).encode("utf-8")

@@ -15,7 +15,7 @@ from importlib import resources
 import duckdb
 
 SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "45_ops.sql",
-             "46_recsys.sql", "50_mart.sql")
+             "46_recsys.sql", "47_experiments.sql", "50_mart.sql")
 # The per-event form of core.events that KPI definitions read in the analysts' views.
 EVENT_COUNTS = "(SELECT CAST(ts AS DATE) AS day, event, page, variant, 1 AS events FROM core.events)"
 _METRIC_REF = re.compile(r"\{metric:(\w+)(?::([a-z_]+\.[a-z_]+))?\}")

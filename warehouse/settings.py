@@ -21,11 +21,22 @@ ENV_NAMES = (
     "EDULOOP_MAX_REQUEST_BYTES",
     "EDULOOP_MAX_UPLOAD_BYTES",
     "EDULOOP_MODELS_DIR",
+    "EDULOOP_NOTIFY_BACKOFF_S",
+    "EDULOOP_NOTIFY_RETRIES",
+    "EDULOOP_NOTIFY_TIMEOUT_S",
+    "EDULOOP_NOTIFY_WEBHOOK_URL",
     "EDULOOP_PASS_MARK",
     "EDULOOP_PREDICT_BATCH_LIMIT",
     "EDULOOP_PROMOTE_TOLERANCE",
     "EDULOOP_REGION",
     "EDULOOP_RETRAIN_CRON",
+    "EDULOOP_SMTP_FROM",
+    "EDULOOP_SMTP_HOST",
+    "EDULOOP_SMTP_PASSWORD",
+    "EDULOOP_SMTP_PORT",
+    "EDULOOP_SMTP_STARTTLS",
+    "EDULOOP_SMTP_TO",
+    "EDULOOP_SMTP_USER",
     "EDULOOP_TRAIN_MAX_ROWS",
     "EDULOOP_WRITER_MEMORY_LIMIT",
 )
@@ -63,6 +74,20 @@ class Settings:
     # One body size limit for every HTTP route (EDULOOP_MAX_REQUEST_BYTES), chunked bodies included;
     # the default leaves room for a 20 MB upload sent base64-encoded inside a Dash callback.
     max_request_bytes: int = 30 * 1024 * 1024
+    # Alert notifications (pipelines/notify.py): a webhook gets a JSON POST, SMTP an e-mail, each
+    # retried with exponential back-off (EDULOOP_NOTIFY_RETRIES attempts after the first, starting
+    # at EDULOOP_NOTIFY_BACKOFF_S seconds) in a background thread. Unset URL/host = channel off.
+    notify_webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "eduloop@localhost"
+    smtp_to: tuple[str, ...] = ()
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    notify_retries: int = 4
+    notify_backoff_s: float = 2.0
+    notify_timeout_s: float = 10.0
 
     @property
     def app_version(self) -> str:
@@ -111,4 +136,15 @@ def _read_settings(env) -> Settings:
         train_max_rows=int(env.get("EDULOOP_TRAIN_MAX_ROWS", "50000")),
         promote_tolerance=float(env.get("EDULOOP_PROMOTE_TOLERANCE", "0.05")),
         max_request_bytes=int(env.get("EDULOOP_MAX_REQUEST_BYTES", str(30 * 1024 * 1024))),
+        notify_webhook_url=env.get("EDULOOP_NOTIFY_WEBHOOK_URL") or None,
+        smtp_host=env.get("EDULOOP_SMTP_HOST") or None,
+        smtp_port=int(env.get("EDULOOP_SMTP_PORT", "25")),
+        smtp_from=env.get("EDULOOP_SMTP_FROM") or "eduloop@localhost",
+        smtp_to=tuple(a.strip() for a in env.get("EDULOOP_SMTP_TO", "").split(",") if a.strip()),
+        smtp_user=env.get("EDULOOP_SMTP_USER") or None,
+        smtp_password=env.get("EDULOOP_SMTP_PASSWORD") or None,
+        smtp_starttls=env.get("EDULOOP_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+        notify_retries=int(env.get("EDULOOP_NOTIFY_RETRIES", "4")),
+        notify_backoff_s=float(env.get("EDULOOP_NOTIFY_BACKOFF_S", "2")),
+        notify_timeout_s=float(env.get("EDULOOP_NOTIFY_TIMEOUT_S", "10")),
     )

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 api_blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
-from dashboard.api import errors, health, events_api, openapi, admin_api, ops_api, effects_api, predict_api, recommend_api  # noqa: E402,F401,E501  (register routes)
+from dashboard.api import errors, health, events_api, openapi, admin_api, ops_api, effects_api, predict_api, recommend_api, request_log, experiments_api  # noqa: E402,F401,E501  (register routes)

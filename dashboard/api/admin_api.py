@@ -4,7 +4,7 @@ Other admin routes (model promote / rollback) use the same `require_admin` decor
 """
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
@@ -29,13 +29,15 @@ def _call(action, *args):
 
 @api_blueprint.post("/admin/alerts/<alert_id>/ack")
 @document("/admin/alerts/{alert_id}/ack", "post", summary="Acknowledge an alert (logged as an admin event)",
-          parameters=[{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+          parameters=[{"name": "alert_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                      {"name": "by", "in": "query", "required": False,
+                       "schema": {"type": "string", "minLength": 1, "maxLength": 64}}],
           responses={"200": {"description": "acknowledged (or already was)"}, **AUTH_RESPONSE,
                      "404": {"description": "unknown alert"}, "422": {"description": "malformed alert id"}})
 @require_admin
 def ack_alert(alert_id: str):
-    """Acknowledge one alert."""
-    return jsonify(_call(acknowledge_alert, alert_id))
+    """Acknowledge one alert (`?by=NAME` records who; default the logged-in user)."""
+    return jsonify(_call(acknowledge_alert, alert_id, request.args.get("by")))
 
 
 @api_blueprint.post("/admin/monitor")

@@ -27,6 +27,7 @@ EVENT_SCHEMA = {
         "model_version": {"type": "string", "maxLength": 64},
         "predicted": {"type": "number"},
         "payload": {"type": "object"},
+        "experiment": {"type": "string", "minLength": 1, "maxLength": 64},
     },
 }
 assert set(EVENT_SCHEMA["properties"]) == ALLOWED_FIELDS
@@ -59,7 +60,9 @@ def post_events():
     try:
         written = event_writer().write_many(events, client=True)
     except EventValidationError as exc:
-        index = next((i for i, e in enumerate(events) if _fails(e)), None)
+        index = getattr(exc, "index", None)
+        if index is None:
+            index = next((i for i, e in enumerate(events) if _fails(e)), None)
         raise ApiError(422, "invalid_event", exc.message,
                        f"events[{index}].{exc.field}" if index is not None else exc.field) from exc
     return jsonify({"accepted": len(written), "event_ids": [e["event_id"] for e in written]}), 202

@@ -19,6 +19,7 @@ from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.guards import require_admin
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
+from dashboard.common import challenger
 from dashboard.common.context import event_writer, log_event, session_id, settings
 from dashboard.predict import data as model_store
 from warehouse.connection import read_only
@@ -159,11 +160,14 @@ def predict():
         raise ApiError(422, "invalid_type", "explain must be true or false", "explain")
     algorithm = _algorithm(body)
     record, student_id = clean_student(body, extra_fields=("explain", "algorithm"))
-    result = _service(model_store.predict_one, settings().db_path, record, algorithm, explain)
+    db_path = settings().db_path
+    routed = _service(challenger.route, db_path, session_id())   # a canary session may get the challenger
+    result = _service(model_store.predict_one, db_path, record, algorithm, explain, models=routed.models)
     log_event("prediction", page="api", student_id=student_id, model_version=result.model_version,
-              predicted=result.predicted_math,
+              predicted=result.predicted_math, **routed.event_fields,
               payload={"inputs": record, "algorithm": result.algorithm, "risk_level": result.risk_level,
                        "source": "api"})
+    challenger.shadow(db_path, record, student_id, session_id(), result.model_version)   # queued, not awaited
     return jsonify(result.as_json())
 
 

@@ -32,10 +32,13 @@ class AdminActionError(RuntimeError):
         self.code = code
 
 
-def acknowledge_alert(alert_id: str) -> dict:
-    """Log an ack event for an existing alert; return {alert_id, acknowledged, already, event_id}."""
+def acknowledge_alert(alert_id: str, by: str | None = None) -> dict:
+    """Log an ack event (and who acked) for an existing alert; return {alert_id, acknowledged, already, event_id}."""
     if not isinstance(alert_id, str) or not ALERT_ID.match(alert_id):
         raise AdminActionError("invalid", "alert id must be 1-64 letters, digits, '-' or '_'")
+    by = by or acting_user()
+    if not isinstance(by, str) or not 0 < len(by) <= 64:
+        raise AdminActionError("invalid", "by must be a name of 1-64 characters")
     cfg = settings()
     with read_only(cfg.db_path) as con:
         open_live_events(con, cfg.events_dir)
@@ -45,9 +48,17 @@ def acknowledge_alert(alert_id: str) -> dict:
     if state == "acknowledged":
         return {"alert_id": alert_id, "acknowledged": True, "already": True, "event_id": None}
     event = event_writer().write({"event": "admin_action", "page": "operations", "session_id": session_id(),
-                                  "payload": {"action": "ack_alert", "alert_id": alert_id}})
-    log.info("alert %s acknowledged by admin", alert_id)
+                                  "payload": {"action": "ack_alert", "alert_id": alert_id, "by": by}})
+    log.info("alert %s acknowledged by %s", alert_id, by)
     return {"alert_id": alert_id, "acknowledged": True, "already": False, "event_id": event["event_id"]}
+
+
+def acting_user() -> str:
+    """Who is acting: the HTTP Basic user when logged in, else 'anonymous' (no admin password set)."""
+    import flask
+
+    auth = flask.request.authorization if flask.has_request_context() else None
+    return (auth.username if auth and auth.username else "anonymous")[:64]
 
 
 def run_pipeline(arguments: list[str], *, name: str, timeout: float) -> dict:
@@ -73,6 +84,8 @@ def run_pipeline(arguments: list[str], *, name: str, timeout: float) -> dict:
 def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
     """Run `python -m pipelines monitor --json` in a subprocess and return its summary."""
     events_dir = str(Path(settings().events_dir).resolve())
-    summary = run_pipeline(["monitor", "--events-dir", events_dir], name="monitor", timeout=timeout)
+    # notifications go out from a detached process: this request never waits for a webhook or SMTP server
+    summary = run_pipeline(["monitor", "--events-dir", events_dir, "--notify-detach"], name="monitor",
+                           timeout=timeout)
     log.info("monitor run started by admin finished")
     return summary

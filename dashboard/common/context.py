@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import flask
 
 from warehouse.events import EventWriter
+from warehouse.experiments import CatalogCache
 from warehouse.settings import Settings, get_settings
 
 SESSION_COOKIE = "eduloop_sid"
@@ -19,13 +20,14 @@ def settings() -> Settings:
 
 
 @functools.lru_cache(maxsize=8)
-def _writer(events_dir: str) -> EventWriter:
-    return EventWriter(events_dir)
+def _writer(events_dir: str, db_path: str) -> EventWriter:
+    # Events naming an undeclared experiment or variant are refused (checked against the warehouse).
+    return EventWriter(events_dir, catalog=CatalogCache(db_path))
 
 
 def event_writer() -> EventWriter:
     """The process's event writer for the configured folder."""
-    return _writer(str(settings().events_dir))
+    return _writer(str(settings().events_dir), str(settings().db_path))
 
 
 def session_id() -> str | None:

@@ -22,6 +22,7 @@ from analytics.models.schema import FEATURES, NUMERIC_FEATURES
 from analytics.models.serving import ServingModels, serving_from_bundles
 from dashboard.common.cache import by_published_version
 from warehouse import model_queries as mq
+from warehouse.challengers import get_active_challenger
 from warehouse.connection import read_only
 from warehouse.model_artifacts import load_artifact
 
@@ -70,6 +71,11 @@ def production(db_path: str | Path) -> LoadedModels:
     rows = production_rows(db_path)
     if any(task not in rows for task in mq.TASKS):
         raise NoProductionModel("no production model yet; run `python -m pipelines train`")
+    return load_pair(rows)
+
+
+def load_pair(rows: dict[str, dict[str, Any]]) -> LoadedModels:
+    """The models of one run's registry rows {task: row} (cached per version and sha256, like production)."""
     reg, risk = rows["regression"], rows["risk"]
     serving, reg_bundle, risk_bundle = _load(reg["version"], reg["artifact_path"], reg["artifact_sha256"],
                                              risk["version"], risk["artifact_path"], risk["artifact_sha256"])
@@ -121,9 +127,11 @@ def predict_records(db_path: str | Path, records: list[dict[str, Any]],
 
 
 def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | None = None,
-                explain: bool = False) -> Prediction:
-    """Predict (and optionally explain) one validated record: the one code path of the UI and the API."""
-    models = production(db_path)
+                explain: bool = False, models: LoadedModels | None = None) -> Prediction:
+    """Predict (and optionally explain) one validated record: the one code path of the UI and the API.
+
+    `models` overrides production (a canary challenger serving this request)."""
+    models = models or production(db_path)
     columns = record_columns([record])
     name = models.serving.resolve(algorithm)
     score, probability, level = (values[0] for values in models.serving.predict_arrays(columns, name))
@@ -169,3 +177,14 @@ def background_shap(models: LoadedModels, algorithm: str) -> pd.DataFrame:
         explainer = models.serving.explainer(algorithm)
         _shap_cache[key] = explainer.shap_frame(explainer.background)
     return _shap_cache[key]
+
+
+def active_challenger(db_path: str | Path) -> dict | None:
+    """The active challenger run (shadow or canary), re-read only when a new warehouse is published."""
+    def read() -> dict | None:
+        with read_only(db_path) as con:
+            has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
+                                    "AND table_name = 'challengers'").fetchone()[0]
+            return get_active_challenger(con) if has_table else None   # older files lack ml.challengers
+
+    return by_published_version(db_path, ("active_challenger",), read)

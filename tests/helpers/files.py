@@ -53,3 +53,13 @@ def write_upload(path: Path, n: int = 3000, effect: float = 2.0, seed: int = 5) 
     frame = pd.DataFrame({"treat": treat, "motivation": motivation, "baseline": baseline, "y": y})
     path.write_text("treat, motivation, baseline, y\n" + frame.to_csv(index=False, header=False))
     return path
+
+
+def live_count(db, events_dir, where="true"):
+    """Events in the live view (warehouse plus pending files) matching a fixed test condition."""
+    from warehouse.connection import read_only
+    from warehouse.events import create_live_events_view
+
+    with read_only(db) as con:
+        create_live_events_view(con, events_dir)
+        return con.execute(f"SELECT count(*) FROM live_events WHERE {where}").fetchone()[0]

@@ -13,7 +13,7 @@ import pytest
 
 from analytics.csv_safety import neutralise_cell, neutralise_frame
 from pipelines.ingest_events import ingest_events
-from tests.integration.test_live_events import live_count
+from tests.helpers.files import live_count
 from warehouse.events import EventValidationError, EventWriter, validate_event
 from warehouse.publish import write_transaction
 

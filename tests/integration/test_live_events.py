@@ -3,15 +3,10 @@ import json
 from pathlib import Path
 
 from pipelines.ingest_events import ingest_events
+from tests.helpers.files import live_count
 from warehouse.connection import read_only
-from warehouse.events import EventWriter, create_live_events_view
+from warehouse.events import EventWriter
 from warehouse.publish import write_transaction
-
-
-def live_count(db, events_dir, where="true"):
-    with read_only(db) as con:
-        create_live_events_view(con, events_dir)
-        return con.execute(f"SELECT count(*) FROM live_events WHERE {where}").fetchone()[0]
 
 
 def test_live_view_sees_pending_events_once(fresh_dir):

@@ -1,9 +1,7 @@
 """Train -> register -> gate -> promote / rollback on copies of the shared warehouse (real files, no mocks)."""
 from __future__ import annotations
 
-import dataclasses
 import json
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,24 +14,12 @@ from pipelines.errors import PipelineError
 from pipelines.model_lifecycle import make_scheduler, retrain
 from pipelines.train import train_and_register
 from tests.helpers import ROOT
+from tests.helpers.training import FAST
+from tests.helpers.training import set_math as _set_math
+from tests.helpers.training import settings_for as _settings
 from warehouse.model_artifacts import file_sha256
 from warehouse.publish import write_transaction
 from warehouse.settings import get_settings
-
-FAST = {"n_trials": 2, "cv_repeats": 1}
-
-
-@pytest.fixture
-def copy(built_warehouse, tmp_path, monkeypatch):
-    """A private copy of the built warehouse; new artifacts go to its own models folder."""
-    db = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(built_warehouse, db)
-    monkeypatch.setenv("EDULOOP_MODELS_DIR", str(tmp_path / "models"))
-    return db
-
-
-def _settings(db: Path):
-    return dataclasses.replace(get_settings(), db_path=db)
 
 
 def _q(db: Path, sql: str, params=None):
@@ -47,16 +33,6 @@ def _q(db: Path, sql: str, params=None):
 def _production(db: Path) -> dict[str, str]:
     return dict(_q(db, "SELECT task, version FROM ml.model_registry WHERE status = 'production' "
                        "AND task IN ('regression', 'risk')"))
-
-
-def _set_math(db: Path, values: np.ndarray) -> None:
-    con = duckdb.connect(str(db))
-    try:
-        ids = [r[0] for r in con.execute("SELECT student_id FROM core.students ORDER BY student_id").fetchall()]
-        con.executemany("UPDATE core.students SET math_score = ? WHERE student_id = ?",
-                        [[int(v), i] for v, i in zip(values, ids)])
-    finally:
-        con.close()
 
 
 def test_build_registered_scored_and_recorded_one_production_run(built_warehouse):

@@ -126,3 +126,28 @@ def test_rmse_by_period_matches_hand_computation():
     assert weekly["rmse"].tolist() == pytest.approx([math.sqrt((9 + 16) / 2), math.sqrt(36 / 2)])
     assert weekly["mae"].tolist() == pytest.approx([3.5, 3.0])
     assert rmse_by_period(df, freq="D")["n"].tolist() == [1, 1, 1, 1]
+
+
+def test_jensen_shannon_distance_equals_scipy():
+    from scipy.spatial.distance import jensenshannon
+
+    from analytics.drift import jensen_shannon_distance
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        p, q = rng.integers(0, 50, 8), rng.integers(0, 50, 8)
+        p[0], q[-1] = 0, 0   # empty bins on either side
+        assert jensen_shannon_distance(p, q) == pytest.approx(jensenshannon(p, q, base=2), abs=1e-12)
+    assert jensen_shannon_distance([5, 5], [5, 5]) == 0.0
+    assert jensen_shannon_distance([1, 0], [0, 1]) == pytest.approx(1.0)
+
+
+def test_drift_report_carries_jsd_of_the_psi_bins():
+    from scipy.spatial.distance import jensenshannon
+
+    from analytics.drift import categorical_bin_counts
+
+    ref = pd.DataFrame({"c": ["a"] * 50 + ["b"] * 50})
+    cur = pd.DataFrame({"c": ["a"] * 80 + ["b"] * 15 + ["z"] * 5})
+    row = drift_report(ref, cur, ["c"]).iloc[0]
+    assert row["jsd"] == pytest.approx(jensenshannon(*categorical_bin_counts(ref["c"], cur["c"]), base=2))

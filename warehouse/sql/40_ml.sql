@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS ml.drift_reports (
     test        VARCHAR,
     statistic   DOUBLE,
     p_value     DOUBLE,
-    drifted     BOOLEAN
+    drifted     BOOLEAN,
+    jsd         DOUBLE        -- Jensen-Shannon distance (base 2, 0..1) of the bins PSI uses (migration 005)
 );
 -- ml.alerts: alerts raised by rules. Grain: alert_id.
 CREATE TABLE IF NOT EXISTS ml.alerts (
@@ -83,5 +84,7 @@ CREATE TABLE IF NOT EXISTS ml.alerts (
     acknowledged_at TIMESTAMP,
     -- what one occurrence of a rule is about (a day, an hour, a run), so an acknowledged alert is not
     -- raised again for the same occurrence (migration 002)
-    incident     VARCHAR
+    incident     VARCHAR,
+    acknowledged_by VARCHAR,  -- who acknowledged (migration 005)
+    resolved_at  TIMESTAMP    -- when the rule stopped firing (migration 005)
 );
