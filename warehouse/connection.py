@@ -25,7 +25,10 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every schema, table and view (idempotent), upgrading an older layout first."""
     for name in SQL_FILES:
         if name == "50_mart.sql":
+            from warehouse.provenance import upgrade_provenance_columns
+
             upgrade_event_file_ids(con)
+            upgrade_provenance_columns(con)
         con.execute(read_sql(name))
 
 
