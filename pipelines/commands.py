@@ -2,8 +2,8 @@
 from importlib import import_module
 
 # One module per area, each owning its commands: models (train/score/promote/rollback),
-# recsys (recsys/recsys-eval), effects (effect), monitoring (monitor).
-COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor")
+# recsys (recsys/recsys-eval), effects (effect), monitoring (monitor), activity (ingest-materials/-interactions).
+COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor", "cmd_activity")
 
 for _name in COMMAND_MODULES:
     try:
