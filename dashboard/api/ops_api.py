@@ -8,12 +8,16 @@ from flask import jsonify, request
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.auth import require_admin
 from dashboard.context import settings
 from dashboard.operations_data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
 from warehouse.connection import WarehouseMissing
 
 SECTIONS = ("ab", "usage", "errors", "health", "alerts")
+# The data each section is computed from (the first decides "empty"): health = models on students + drift on events.
+SECTION_KINDS = {"ab": ("events",), "usage": ("events",), "errors": ("events",), "health": ("students", "events"),
+                 "alerts": ("events", "students")}
 POWERS = (0.8, 0.9)
 
 
@@ -43,6 +47,8 @@ def _day(name: str) -> date | None:
 def section_json(section: str) -> dict:
     """Load one section with the request's parameters and return it as JSON-able data."""
     cfg = settings()
+    if section == "ab" and provenance_fields(cfg.db_path, "events").get("empty"):
+        return {"counts": [], "summary": None, "over_time": [], "variants": []}   # no variants, not zeros
     if section == "ab":
         data = load_ab(cfg, mde=_number("mde", 10, 0, 1000) / 100, power=_number("power", 0.8, 0.5, 0.99))
         return {"counts": frame_records(data.counts), "summary": data.summary.to_dict() if data.summary else None,
@@ -86,6 +92,7 @@ def ops_summary():
     if section not in SECTIONS:
         raise ApiError(422, "invalid", f"must be one of {', '.join(SECTIONS)}", "section")
     try:
-        return jsonify({"section": section, **section_json(section)})
+        return jsonify({"section": section, **section_json(section),
+                        **provenance_fields(settings().db_path, *SECTION_KINDS[section])})
     except WarehouseMissing as exc:
         raise ApiError(503, "warehouse_missing", str(exc)) from exc

@@ -19,6 +19,7 @@ from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.auth import require_admin
 from dashboard.context import event_writer, log_event, session_id, settings
 from warehouse.connection import read_only
@@ -164,7 +165,8 @@ def predict():
               predicted=result.predicted_math,
               payload={"inputs": record, "algorithm": result.algorithm, "risk_level": result.risk_level,
                        "source": "api"})
-    return jsonify(result.as_json())
+    # The model learnt from the warehouse's students: say so when they were generated.
+    return jsonify({**result.as_json(), "demo": provenance_fields(settings().db_path, "students")["demo"]})
 
 
 @api_blueprint.post("/predict/batch")

@@ -16,6 +16,7 @@ from dashboard import recsys_store
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.context import log_event, settings
 
 DEFAULT_N = 10
@@ -127,7 +128,7 @@ def student_recommendations(student_id: str):
         raise ApiError(404, "unknown_student", f"no student with student_id {student_id[:STUDENT_ID_MAX]!r}",
                        "student_id")
     _log(result)
-    return jsonify(result.as_json())
+    return jsonify({**result.as_json(), **provenance_fields(settings().db_path, "interactions")})
 
 
 @api_blueprint.post("/recommendations")
@@ -152,4 +153,4 @@ def history_recommendations():
     history = _history(body["history"], rec)
     result = _service(recsys_store.recommend_history, settings().db_path, history, n, k)
     _log(result)
-    return jsonify(result.as_json())
+    return jsonify({**result.as_json(), **provenance_fields(settings().db_path, "interactions")})
