@@ -162,7 +162,8 @@ def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTab
     quarantine(con, load_id, path.name, rejected, started)
     con.execute("DROP VIEW IF EXISTS ingest_good")
     con.execute("DROP VIEW IF EXISTS stg_view")
-    for table in ("stg_interactions", "ingest_typed", "ingest_problems", "ingest_line_map"):
+    for table in ("stg_interactions", "ingest_typed", "ingest_bad", "ingest_problems", "ingest_repeats",
+                  "ingest_line_map"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return LoadSummary(rows, loaded, quarantined, reason_counts(rejected["reason"]), load_id, path.name, encoding,
                        head.ignored_columns if head else [],

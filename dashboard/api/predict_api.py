@@ -62,6 +62,7 @@ PREDICT_RESPONSE = {"type": "object", "required": [*PREDICTION_FIELDS, "model_ve
     **PREDICTION_FIELDS, "risk_threshold": {"type": "number"}, "pass_mark": {"type": "number"},
     "algorithm": {"type": "string"}, "model_version": {"type": "string"}, "risk_model_version": {"type": "string"},
     "base_value": {"type": "number"},
+    "demo": {"type": "boolean", "description": "true when the model learnt from generated (demo) students"},
     "contributions": {"type": "array", "items": {"type": "object", "required": ["feature", "value", "shap"],
                                                  "properties": {"feature": {"type": "string"},
                                                                 "value": {"type": ["string", "number"]},

@@ -43,7 +43,9 @@ LIST_SCHEMA = {"type": "object", "required": ["n", "k", "source", "model_version
     "source": {"type": "string", "enum": ["stored", "computed"]}, "model_version": {"type": "string"},
     "method": {"type": "string", "enum": ["user_knn", "hybrid"],
                "description": "user_knn, or hybrid for cold start (fewer than 5 materials)"},
-    "items": {"type": "array", "items": ITEM_SCHEMA}}}
+    "items": {"type": "array", "items": ITEM_SCHEMA},
+    "demo": {"type": "boolean", "description": "true when the interactions it learnt from were generated (demo)"},
+    "empty": {"type": "boolean"}, "hint": {"type": "string"}}}
 HISTORY_SCHEMA = {"type": "object", "required": ["history"], "additionalProperties": False, "properties": {
     "history": {"type": "array", "maxItems": MAX_HISTORY, "description": "materials the learner used (may be empty)",
                 "items": {"type": "object", "required": ["material_id"], "additionalProperties": False,

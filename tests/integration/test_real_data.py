@@ -132,6 +132,7 @@ def test_api_shows_a_real_build_as_empty_not_as_results(real):
     assert rec.status_code == 503   # no recommender: nothing invented
 
 
+@pytest.mark.slow
 def test_interactions_load_exactly_once_and_recsys_equals_recsys_eval(real, tmp_path):
     data = real["dir"]
     file = tmp_path / "activity.csv"
@@ -159,6 +160,7 @@ def test_interactions_load_exactly_once_and_recsys_equals_recsys_eval(real, tmp_
     assert recommended == N_STUDENTS
 
 
+@pytest.mark.slow
 def test_quarantine_rules_strict_and_idempotent_materials(real, tmp_path):
     data, db = real["dir"], real["db"]
     file = tmp_path / "messy.csv"

@@ -55,8 +55,8 @@ CREATE TABLE IF NOT EXISTS core.events (
     predicted     DOUBLE,
     payload       JSON,
     file_id       INTEGER,                   -- raw.event_files.file_id of the log file it came from
-    ingested_at   TIMESTAMP,
-    source        VARCHAR                    -- 'demo' (demo-*.jsonl written by build) or 'app'
+    source        VARCHAR,                   -- 'demo' (demo-*.jsonl written by build) or 'app'
+    ingested_at   TIMESTAMP
 );
 -- core.demo_truth: effects planted by the demo generator, to check estimators. Grain: (treatment, outcome).
 CREATE TABLE IF NOT EXISTS core.demo_truth (
