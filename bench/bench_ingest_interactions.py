@@ -22,12 +22,17 @@ sys.path.insert(0, str(ROOT))
 
 CHILD_INGEST = """
 import json, resource, sys, time
+import duckdb
 from pipelines.ingest_interactions import ingest_interactions
 t = time.perf_counter()
 s = ingest_interactions(sys.argv[1], sys.argv[2])
 seconds = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  **s.as_json()}))
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# The file's row i (line i + 2) is student i % students: every stored line number must say so.
+con = duckdb.connect(sys.argv[1], read_only=True)
+wrong = con.execute("SELECT count(*) FROM core.interactions WHERE CAST(substr(student_id, 3) AS BIGINT) "
+                    "<> (line_no - 2) % ?", [int(sys.argv[3])]).fetchall()[0][0]
+print(json.dumps({"seconds": seconds, "rss_mb": rss, "wrong_line_numbers": wrong, **s.as_json()}))
 """
 CHILD_DUCKDB = """
 import json, resource, sys, time
@@ -92,7 +97,7 @@ def main() -> None:
         db = folder / "warehouse.duckdb"
         build(BuildOptions(db_path=db, events_dir=folder / "events", students_csv=students, quiet=True))
         baseline = _child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions))
-        ingest = _child(CHILD_INGEST, str(db), str(interactions))
+        ingest = _child(CHILD_INGEST, str(db), str(interactions), str(args.students))
         print(json.dumps({
             "benchmark": "ingest_interactions", "rows": args.rows, "file_mb": round(interactions.stat().st_size / 2**20),
             "duckdb_read_csv_seconds": round(baseline["seconds"], 2),
@@ -100,6 +105,7 @@ def main() -> None:
             "ratio": round(baseline["seconds"] / ingest["seconds"], 3), "ratio_target": 0.7,
             "ingest_peak_rss_mb": round(ingest["rss_mb"]), "duckdb_peak_rss_mb": round(baseline["rss_mb"]),
             "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
+            "wrong_line_numbers": ingest["wrong_line_numbers"],
             "cpus": os.cpu_count()}))
     finally:
         if args.keep is None:

@@ -13,6 +13,7 @@ gets a minimal core.materials row (title = id, source 'auto:<file>') unless --st
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -55,23 +56,33 @@ def _count_lines(path: Path) -> int:
 
 # The sniffed delimiter as SQL (one of the shared reader's three; never file text).
 _DELIM_SQL = {",": "','", ";": "';'", "\t": "chr(9)"}
+# NA_STRINGS as one case-insensitive pattern (blank counts too), bound as $na.
+NA_PATTERN = r"(?i)\s*(" + "|".join(re.escape(v) for v in sorted(NA_STRINGS) if v) + r")?\s*"
 
 
-def _stage_csv_sql(head: TextTable) -> tuple[str, dict]:
-    """SQL + params staging a CSV as text columns; column names come from our allowlist only."""
-    names = [h if h in COLUMNS and head.header.index(h) == i else f"ignored_{i}" for i, h in enumerate(head.header)]
+def _csv_source(head: TextTable) -> tuple[str, str]:
+    """(FROM-able SQL of a CSV's rows as text, SQL of a bad row's raw line); names come from our allowlist."""
+    names = _csv_names(head)
     select = ", ".join(c if c in names else f"NULL::VARCHAR AS {c}" for c in COLUMNS)
-    return (f"""CREATE OR REPLACE TEMP TABLE stg_interactions AS
-                SELECT {select} FROM read_csv($path, delim = $delim, header = true, all_varchar = true,
-                                              quote = '"', escape = '"', names = $names,
-                                              store_rejects = true, rejects_table = 'ingest_rejects',
-                                              rejects_scan = 'ingest_rejects_scan')""",
-            {"delim": head.delimiter, "names": names})
+    source = f"""(SELECT {select}, NULL::BIGINT AS src_line
+                  FROM read_csv($path, delim = $delim, header = true, all_varchar = true, quote = '"', escape = '"',
+                                names = $names, store_rejects = true, rejects_table = 'ingest_rejects',
+                                rejects_scan = 'ingest_rejects_scan'))"""
+    return source, f"concat_ws({_DELIM_SQL[head.delimiter]}, {', '.join(COLUMNS)})"
 
 
-def _stage_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
-    """Stage a CSV (transcoding CP932 on the way) behind TEMP VIEW stg_view; return DuckDB's structural rejects."""
-    sql, params = _stage_csv_sql(head)
+def _typed_sql(source: str, raw_line: str) -> str:
+    """The first statement of the checks (read, type, flag) with our source and raw-line SQL filled in."""
+    first = read_sql("load/interactions_check.sql").split(";\n")[0]
+    return first.replace("/*SOURCE*/", source).replace(
+        "CASE WHEN bad THEN raw_line END", f"CASE WHEN bad THEN {raw_line} END")
+
+
+def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
+    """Read, type and flag a CSV into ingest_typed (transcoding CP932 on the way); return DuckDB's structural rejects."""
+    source, raw_line = _csv_source(head)
+    sql = _typed_sql(source, raw_line)
+    params = {"delim": head.delimiter, "names": _csv_names(head), "na": NA_PATTERN}
     try:
         con.execute(sql, {**params, "path": str(path)})
     except duckdb.InvalidInputException as exc:
@@ -83,68 +94,69 @@ def _stage_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
             head.encoding = "cp932"
             con.execute(sql, {**params, "path": str(utf8)})
     # DuckDB lists one reject per missing column; one structural reason per line, like the other loaders.
-    rejects = con.execute("""SELECT DISTINCT ON (line) line AS line_no, '*' AS column_name,
-                                    regexp_extract(error_message, 'Found: (\\d+)', 1) AS value,
-                                    'wrong_field_count (expected ' || $fields || ', got '
-                                    || regexp_extract(error_message, 'Found: (\\d+)', 1) || ')' AS reason,
-                                    csv_line AS raw_line
-                             FROM ingest_rejects ORDER BY line, column_idx""", {"fields": len(head.header)}).df()
-    raw_line = f"concat_ws({_DELIM_SQL[head.delimiter]}, {', '.join(COLUMNS)})"
-    line_no, source = _line_numbers(con, path, rejects)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW stg_view AS SELECT s.rowid AS rid, {line_no} AS line_no, "
-                f"{raw_line} AS raw_line, s.* FROM {source}")
-    return rejects
+    return con.execute("""SELECT DISTINCT ON (line) line AS line_no, '*' AS column_name,
+                                 regexp_extract(error_message, 'Found: (\\d+)', 1) AS value,
+                                 'wrong_field_count (expected ' || $fields || ', got '
+                                 || regexp_extract(error_message, 'Found: (\\d+)', 1) || ')' AS reason,
+                                 csv_line AS raw_line
+                          FROM ingest_rejects ORDER BY line, column_idx""", {"fields": len(head.header)}).df()
 
 
-def _line_numbers(con, path: Path, rejects: pd.DataFrame) -> tuple[str, str]:
-    """(SQL of each staged row's file line, FROM clause): exact when every record is one line, else NULL."""
-    rows = con.execute("SELECT count(*) FROM stg_interactions").fetchall()[0][0]
+def _csv_names(head: TextTable) -> list[str]:
+    """Column names given to read_csv: ours for known columns, ignored_<i> for the rest (never header text)."""
+    return [h if h in COLUMNS and head.header.index(h) == i else f"ignored_{i}" for i, h in enumerate(head.header)]
+
+
+def _csv_lines(con, path: Path, rejects: pd.DataFrame) -> tuple[str, str]:
+    """(SQL of each row's file line, FROM clause): exact when every record is one line, else NULL."""
+    rows = con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0]
     bad_lines = np.unique(rejects["line_no"].to_numpy(dtype=np.int64))
     if _count_lines(path) != 1 + rows + len(bad_lines):
         # Blank lines or fields spanning lines: a line number cannot be derived from the order.
-        return "CAST(NULL AS BIGINT)", "stg_interactions s"
+        return "CAST(NULL AS BIGINT)", "ingest_typed t"
     if len(bad_lines) == 0:
-        return "s.rowid + 2", "stg_interactions s"
+        return "t.rowid + 2", "ingest_typed t"
     lines = np.setdiff1d(np.arange(2, rows + len(bad_lines) + 2, dtype=np.int64), bad_lines)
     con.register("line_map_df", pd.DataFrame({"line": lines}))
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_line_map AS SELECT line FROM line_map_df")
     con.unregister("line_map_df")
-    # Both tables were written in order, so the n-th staged row is the n-th remaining line.
-    return "m.line", "stg_interactions s POSITIONAL JOIN ingest_line_map m"
+    # Both tables were written in file order, so the n-th row is the n-th line DuckDB did not reject.
+    return "m.line", "ingest_typed t POSITIONAL JOIN ingest_line_map m"
 
 
-def _stage_xapi(con, path: Path) -> tuple[pd.DataFrame, int, str]:
-    """Stage an xAPI JSON-lines file behind TEMP VIEW stg_view; return unreadable lines, lines read, encoding."""
-    rows, rejected, read, encoding = read_xapi(path)
-    con.register("xapi_rows", rows)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE stg_interactions AS SELECT line_no, raw_line, {', '.join(COLUMNS)} "
-                "FROM xapi_rows")
+def _load_xapi(con, path: Path) -> tuple[pd.DataFrame, str]:
+    """Read, type and flag an xAPI JSON-lines file into ingest_typed; return unreadable lines and encoding."""
+    rows, rejected, _, encoding = read_xapi(path)
+    con.register("xapi_rows", rows.rename(columns={"line_no": "src_line"}))
+    con.execute(_typed_sql("xapi_rows", "raw_line"), {"na": NA_PATTERN})
     con.unregister("xapi_rows")
-    con.execute("CREATE OR REPLACE TEMP VIEW stg_view AS SELECT rowid AS rid, * FROM stg_interactions")
-    return pd.DataFrame(rejected, columns=["line_no", "column_name", "value", "reason", "raw_line"]), read, encoding
+    return pd.DataFrame(rejected, columns=["line_no", "column_name", "value", "reason", "raw_line"]), encoding
 
 
 def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTable | None) -> LoadSummary:
-    """Stage, check, quarantine and insert one file in an open writer connection."""
+    """Read, check, quarantine and insert one file in an open writer connection."""
     started = utc_now()
     load_id = new_load_id("interactions")
-    if fmt == "xapi":
-        rejects, _, encoding = _stage_xapi(con, path)
-    else:
-        rejects = _stage_csv(con, path, head)
-        encoding = head.encoding
     con.execute("SET TimeZone = 'UTC'")   # a ts without an offset is UTC, whatever the machine's zone
-    params = {"na": sorted(NA_STRINGS), "strict": strict, "delim": head.delimiter if head else ","}
     try:
-        for statement in read_sql("load/interactions_check.sql").split(";\n"):
+        if fmt == "xapi":
+            rejects, encoding = _load_xapi(con, path)
+            line, lines_from = "t.src_line", "ingest_typed t"
+        else:
+            rejects = _load_csv(con, path, head)
+            encoding = head.encoding
+            line, lines_from = _csv_lines(con, path, rejects)
+        for statement in read_sql("load/interactions_check.sql").split(";\n")[1:]:
             if statement.strip():
-                con.execute(statement, {k: v for k, v in params.items() if f"${k}" in statement})
+                sql = statement.replace("/*LINE*/", line).replace(
+                    "/*LINES_FROM*/", lines_from)
+                con.execute(sql, {k: v for k, v in (("strict", strict), ("na", NA_PATTERN)) if f"${k}" in sql})
     finally:
         con.execute("RESET TimeZone")
     problems = con.execute("SELECT line_no, column_name, value, reason, raw_line FROM ingest_problems").df()
     bad_rows = con.execute("SELECT count(DISTINCT rid) FROM ingest_problems").fetchall()[0][0]
     rejected = pd.concat([rejects, problems], ignore_index=True) if len(rejects) else problems
-    staged = con.execute("SELECT count(*) FROM stg_interactions").fetchall()[0][0]
+    staged = con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0]
     has_rows = con.execute("SELECT count(*) > 0 FROM core.interactions").fetchall()[0][0]
     loaded = con.execute(read_sql("load/interactions_insert.sql").replace(
         "/*ANTI*/", "ANTI JOIN core.interactions i ON i.student_id = g.student_id AND "
@@ -157,17 +169,16 @@ def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTab
            WHERE i.load_id = $load""", {"now": started, "source": path.name, "load": load_id}).fetchall()[0][0]
     structural = int(rejects["line_no"].nunique()) if len(rejects) else 0
     quarantined, rows = bad_rows + structural, staged + structural
-    good = staged - bad_rows
     record_load(con, load_id, "interactions", path.name, None, started, rows, loaded, quarantined)
     quarantine(con, load_id, path.name, rejected, started)
-    con.execute("DROP VIEW IF EXISTS ingest_good")
-    con.execute("DROP VIEW IF EXISTS stg_view")
-    for table in ("stg_interactions", "ingest_typed", "ingest_bad", "ingest_problems", "ingest_repeats",
+    for view in ("ingest_good", "ingest_lines"):
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    for table in ("ingest_typed", "ingest_unknown", "ingest_bad", "ingest_problems", "ingest_repeats",
                   "ingest_line_map"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return LoadSummary(rows, loaded, quarantined, reason_counts(rejected["reason"]), load_id, path.name, encoding,
                        head.ignored_columns if head else [],
-                       {"already_loaded": good - loaded, "new_materials": new_materials, "format": fmt})
+                       {"already_loaded": staged - bad_rows - loaded, "new_materials": new_materials, "format": fmt})
 
 
 def ingest_interactions(db_path: str | Path, path: str | Path, *, fmt: str = "csv",

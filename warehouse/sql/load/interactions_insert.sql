@@ -1,4 +1,4 @@
--- The checked rows of one file into core.interactions; /*ANTI*/ becomes an anti-join on
+-- The checked rows of one file into core.interactions; the ANTI marker becomes an anti-join on
 -- (student_id, material_id, ts) against the rows already loaded when there are any.
 INSERT INTO core.interactions BY NAME
 SELECT g.student_id, g.material_id, g.rating, TRUE AS completed, g.ts, g.score, g.duration_s,
