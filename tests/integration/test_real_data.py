@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import PYTHON, ROOT, run_env
+from tests.integration.helpers import rows as query
 from warehouse.provenance import data_provenance
 
 KAGGLE_HEADER = ("student_id,gender,race/ethnicity,parental level of education,lunch,test preparation course,"
@@ -28,14 +29,6 @@ def cli_json(data_dir: Path, *args: str) -> dict:
     done = cli(data_dir, *args, "--json")
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def query(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def provenance(db: Path) -> dict:
