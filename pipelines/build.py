@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.student_schema import CATEGORIES
 from pipelines.demo_activity import generate_interactions, generate_materials
 from pipelines.demo_events import demo_student_ids, remove_demo_event_files, write_demo_events
-from pipelines.demo_students import TRUE_EFFECT, decode_students, generate_students
+from pipelines.demo_students import TRUE_EFFECT, generate_students
 from pipelines.ingest_events import ingest_events_into
 from pipelines.ingest_students import write_students
 from pipelines.progress import step

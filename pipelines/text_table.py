@@ -45,7 +45,7 @@ class TextTable:
         """Column name -> position for the known columns present in the header."""
         return {name: i for i, name in enumerate(self.header) if name in known}
 
-    def rows(self) -> Iterator["Row"]:
+    def rows(self) -> Iterator[Row]:
         """Data rows in file order; blank and wrong-width rows come back with `reject` set."""
         lines = self.text.splitlines()
         reader = csv.reader(io.StringIO(self.text), delimiter=self.delimiter)

@@ -4,7 +4,12 @@ from __future__ import annotations
 import pytest
 
 from pipelines.errors import PipelineError
-from pipelines.ingest_interactions import NA_PATTERN, OPTIONAL, REQUIRED, normalise_column
+from pipelines.ingest_interactions import (
+    NA_PATTERN,
+    OPTIONAL,
+    REQUIRED,
+    normalise_column,
+)
 from pipelines.text_table import read_head, read_table, sniff_delimiter
 from pipelines.xapi import duration_seconds, statement_row
 from warehouse.provenance import state_of
