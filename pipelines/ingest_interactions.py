@@ -58,6 +58,8 @@ def _count_lines(path: Path) -> int:
 _DELIM_SQL = {",": "','", ";": "';'", "\t": "chr(9)"}
 # NA_STRINGS as one case-insensitive pattern (blank counts too), bound as $na.
 NA_PATTERN = r"(?i)\s*(" + "|".join(re.escape(v) for v in sorted(NA_STRINGS) if v) + r")?\s*"
+# First characters an NA spelling (or padding) can start with: the pattern only runs on those.
+NA_FIRST = "".join(sorted({c for v in NA_STRINGS if v for c in (v[0].lower(), v[0].upper())} | {" ", "\t"}))
 
 
 def _csv_source(head: TextTable) -> tuple[str, str]:
@@ -82,7 +84,7 @@ def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
     """Read, type and flag a CSV into ingest_typed (transcoding CP932 on the way); return DuckDB's structural rejects."""
     source, raw_line = _csv_source(head)
     sql = _typed_sql(source, raw_line)
-    params = {"delim": head.delimiter, "names": _csv_names(head), "na": NA_PATTERN}
+    params = {"delim": head.delimiter, "names": _csv_names(head), "na": NA_PATTERN, "na_first": NA_FIRST}
     try:
         con.execute(sql, {**params, "path": str(path)})
     except duckdb.InvalidInputException as exc:
@@ -128,7 +130,7 @@ def _load_xapi(con, path: Path) -> tuple[pd.DataFrame, str]:
     """Read, type and flag an xAPI JSON-lines file into ingest_typed; return unreadable lines and encoding."""
     rows, rejected, _, encoding = read_xapi(path)
     con.register("xapi_rows", rows.rename(columns={"line_no": "src_line"}))
-    con.execute(_typed_sql("xapi_rows", "raw_line"), {"na": NA_PATTERN})
+    con.execute(_typed_sql("xapi_rows", "raw_line"), {"na": NA_PATTERN, "na_first": NA_FIRST})
     con.unregister("xapi_rows")
     return pd.DataFrame(rejected, columns=["line_no", "column_name", "value", "reason", "raw_line"]), encoding
 

@@ -13,6 +13,7 @@ from dashboard.auth import require_admin
 from dashboard.context import settings
 from dashboard.operations_data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
 from warehouse.connection import WarehouseMissing
+from warehouse.events import list_event_files
 
 SECTIONS = ("ab", "usage", "errors", "health", "alerts")
 # The data each section is computed from (the first decides "empty"): health = models on students + drift on events.
@@ -47,7 +48,8 @@ def _day(name: str) -> date | None:
 def section_json(section: str) -> dict:
     """Load one section with the request's parameters and return it as JSON-able data."""
     cfg = settings()
-    if section == "ab" and provenance_fields(cfg.db_path, "events").get("empty"):
+    if section == "ab" and provenance_fields(cfg.db_path, "events").get("empty") \
+            and not list_event_files(cfg.events_dir):
         return {"counts": [], "summary": None, "over_time": [], "variants": []}   # no variants, not zeros
     if section == "ab":
         data = load_ab(cfg, mde=_number("mde", 10, 0, 1000) / 100, power=_number("power", 0.8, 0.5, 0.99))
