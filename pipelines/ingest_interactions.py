@@ -13,6 +13,7 @@ gets a minimal core.materials row (title = id, source 'auto:<file>') unless --st
 """
 from __future__ import annotations
 
+import csv
 import re
 import tempfile
 from pathlib import Path
@@ -87,9 +88,15 @@ def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
     params = {"delim": head.delimiter, "names": _csv_names(head), "na": NA_PATTERN, "na_first": NA_FIRST}
     try:
         con.execute(sql, {**params, "path": str(path)})
+        not_utf8 = con.execute("SELECT count(*) FROM ingest_rejects WHERE error_type = 'INVALID ENCODING'"
+                               ).fetchall()[0][0]
     except duckdb.InvalidInputException as exc:
         if "unicode" not in str(exc).lower():
             raise PipelineError(f"{path.name}: {str(exc).splitlines()[0]}") from exc
+        not_utf8 = 1
+    if not_utf8:   # DuckDB reads UTF-8 only: a CP932 file (Japanese Excel) is read through a UTF-8 copy
+        con.execute("DROP TABLE IF EXISTS ingest_rejects")
+        con.execute("DROP TABLE IF EXISTS ingest_rejects_scan")
         with tempfile.TemporaryDirectory(prefix="eduloop-cp932-") as folder:
             utf8 = Path(folder) / "utf8.csv"
             transcode_to_utf8(path, utf8)
@@ -109,21 +116,41 @@ def _csv_names(head: TextTable) -> list[str]:
     return [h if h in COLUMNS and head.header.index(h) == i else f"ignored_{i}" for i, h in enumerate(head.header)]
 
 
-def _csv_lines(con, path: Path, rejects: pd.DataFrame) -> tuple[str, str]:
+def _csv_lines(con, path: Path, head: TextTable, rejects: pd.DataFrame) -> tuple[str, str]:
     """(SQL of each row's file line, FROM clause): exact when every record is one line, else NULL."""
     rows = con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0]
     bad_lines = np.unique(rejects["line_no"].to_numpy(dtype=np.int64))
-    if _count_lines(path) != 1 + rows + len(bad_lines):
-        # Blank lines or fields spanning lines: a line number cannot be derived from the order.
-        return "CAST(NULL AS BIGINT)", "ingest_typed t"
-    if len(bad_lines) == 0:
-        return "t.rowid + 2", "ingest_typed t"
-    lines = np.setdiff1d(np.arange(2, rows + len(bad_lines) + 2, dtype=np.int64), bad_lines)
+    if _count_lines(path) == 1 + rows + len(bad_lines):   # every record is one line: lines follow the order
+        if len(bad_lines) == 0:
+            return "t.rowid + 2", "ingest_typed t"
+        lines = np.setdiff1d(np.arange(2, rows + len(bad_lines) + 2, dtype=np.int64), bad_lines)
+    else:   # blank lines or fields spanning lines: find where each record starts (a slower Python pass)
+        lines, bad_starts = _record_start_lines(path, head)
+        if len(lines) != rows or len(bad_starts) != len(bad_lines):
+            return "CAST(NULL AS BIGINT)", "ingest_typed t"
+        # DuckDB counts such a file's lines its own way: name the rejected records by their first line too.
+        rejects.sort_values("line_no", inplace=True, kind="stable")
+        rejects["line_no"] = bad_starts
     con.register("line_map_df", pd.DataFrame({"line": lines}))
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_line_map AS SELECT line FROM line_map_df")
     con.unregister("line_map_df")
     # Both tables were written in file order, so the n-th row is the n-th line DuckDB did not reject.
     return "m.line", "ingest_typed t POSITIONAL JOIN ingest_line_map m"
+
+
+def _record_start_lines(path: Path, head: TextTable) -> tuple[np.ndarray, np.ndarray]:
+    """First lines of the non-blank records after the header: (well-formed ones, wrong-width ones)."""
+    encoding = "cp932" if head.encoding == "cp932" else "utf-8-sig"
+    good, bad = [], []
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=head.delimiter)
+        next(reader, None)
+        start = reader.line_num + 1
+        for cells in reader:
+            first, start = start, reader.line_num + 1
+            if cells:
+                (good if len(cells) == len(head.header) else bad).append(first)
+    return np.asarray(good, dtype=np.int64), np.asarray(bad, dtype=np.int64)
 
 
 def _load_xapi(con, path: Path) -> tuple[pd.DataFrame, str]:
@@ -147,7 +174,7 @@ def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTab
         else:
             rejects = _load_csv(con, path, head)
             encoding = head.encoding
-            line, lines_from = _csv_lines(con, path, rejects)
+            line, lines_from = _csv_lines(con, path, head, rejects)
         for statement in read_sql("load/interactions_check.sql").split(";\n")[1:]:
             if statement.strip():
                 sql = statement.replace("/*LINE*/", line).replace(

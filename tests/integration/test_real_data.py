@@ -243,3 +243,16 @@ def test_sessions_zero_is_honoured(tmp_path):
                                  sessions=0, quiet=True))
     assert summary.events == 0 and summary.interactions > 0
     assert provenance(tmp_path / "w.duckdb")["build"]["events"] == "none"
+
+
+def test_cp932_file_with_blank_and_multiline_records_keeps_exact_line_numbers(real, tmp_path):
+    file = tmp_path / "excel.csv"
+    file.write_bytes("student_id,material_id,ts\nST020,教材A,2026-05-01\n\nST021,\"教材\nB\",2026-05-02\n"
+                     "ST022,教材C\nNOBODY,教材A,2026-05-03\n".encode("cp932"))
+    s = cli_json(real["dir"], "ingest-interactions", str(file))
+    assert (s["rows"], s["loaded"], s["quarantined"]) == (4, 2, 2)
+    assert query(real["db"], "SELECT material_id, line_no FROM core.interactions WHERE source = 'excel.csv' "
+                             "ORDER BY line_no") == [("教材A", 2), ("教材\nB", 4)]
+    assert query(real["db"], "SELECT q.line_no, q.reason FROM quarantine.rows q JOIN raw.loads l USING (load_id) "
+                             "WHERE l.source_file = 'excel.csv' ORDER BY 1") == [
+        (6, "wrong_field_count (expected 3, got 2)"), (7, "unknown_student_id")]
