@@ -6,47 +6,42 @@
 CREATE OR REPLACE TEMP TABLE ingest_typed AS
 WITH src AS (
     SELECT * FROM /*SOURCE*/
-), clean AS (
-    SELECT *,
-           -- A missing value is blank or an NA spelling; only a short text starting like one can be one,
-           -- so the pattern runs on few values (cheap at 10 M rows).
-           CASE WHEN student_id <> '' AND (length(student_id) > 9 OR NOT contains($na_first, left(student_id, 1))) THEN trim(student_id)
-                WHEN NOT regexp_full_match(student_id, $na) THEN trim(student_id) END AS sid,
-           CASE WHEN material_id <> '' AND (length(material_id) > 9 OR NOT contains($na_first, left(material_id, 1))) THEN trim(material_id)
-                WHEN NOT regexp_full_match(material_id, $na) THEN trim(material_id) END AS mid,
-           CASE WHEN ts <> '' AND (length(ts) > 9 OR NOT contains($na_first, left(ts, 1))) THEN trim(ts)
-                WHEN NOT regexp_full_match(ts, $na) THEN trim(ts) END AS ts_clean,
-           CASE WHEN rating <> '' AND (length(rating) > 9 OR NOT contains($na_first, left(rating, 1))) THEN trim(rating)
-                WHEN NOT regexp_full_match(rating, $na) THEN trim(rating) END AS rating_clean,
-           CASE WHEN duration_s <> '' AND (length(duration_s) > 9 OR NOT contains($na_first, left(duration_s, 1))) THEN trim(duration_s)
-                WHEN NOT regexp_full_match(duration_s, $na) THEN trim(duration_s) END AS duration_clean,
-           CASE WHEN score <> '' AND (length(score) > 9 OR NOT contains($na_first, left(score, 1))) THEN trim(score)
-                WHEN NOT regexp_full_match(score, $na) THEN trim(score) END AS score_clean
-    FROM src
 ), typed AS (
     SELECT *,
-           CAST(coalesce(TRY_CAST(ts_clean AS TIMESTAMPTZ),
-                         CASE WHEN abs(TRY_CAST(ts_clean AS DOUBLE)) < 1e11
-                              THEN to_timestamp(TRY_CAST(ts_clean AS DOUBLE)) END) AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts_value,
-           TRY_CAST(rating_clean AS DOUBLE) AS rating_value,
-           TRY_CAST(duration_clean AS DOUBLE) AS duration_value,
-           TRY_CAST(score_clean AS DOUBLE) AS score_value
-    FROM clean
+           -- A missing value is blank or an NA spelling, and ids are trimmed. Most ids are neither: a cheap test
+           -- (first character cannot start an NA spelling or padding, no trailing space) keeps the pattern and
+           -- trim off them, so the checks cost little at 10 M rows.
+           CASE WHEN student_id <> '' AND NOT contains($na_first, left(student_id, 1)) AND NOT ends_with(student_id, ' ')
+                THEN student_id WHEN NOT regexp_full_match(student_id, $na) THEN trim(student_id) END AS sid,
+           CASE WHEN material_id <> '' AND NOT contains($na_first, left(material_id, 1)) AND NOT ends_with(material_id, ' ')
+                THEN material_id WHEN NOT regexp_full_match(material_id, $na) THEN trim(material_id) END AS mid,
+           -- Typed values straight from the text (casts accept padding); trim and Unix seconds only where that fails.
+           CAST(coalesce(TRY_CAST(ts AS TIMESTAMPTZ), TRY_CAST(trim(ts) AS TIMESTAMPTZ),
+                         CASE WHEN abs(TRY_CAST(trim(ts) AS DOUBLE)) < 1e11
+                              THEN to_timestamp(TRY_CAST(trim(ts) AS DOUBLE)) END) AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts_value,
+           TRY_CAST(rating AS DOUBLE) AS rating_num,
+           TRY_CAST(duration_s AS DOUBLE) AS duration_num,
+           TRY_CAST(score AS DOUBLE) AS score_num
+    FROM src
 ), flagged AS (
     -- No join here: the table's row order must stay the file's order (line numbers come from it).
+    -- A number is bad when it is not finite (or below 0) and its text is not blank/NA (nan is an NA spelling).
     SELECT *,
            (sid IS NULL OR mid IS NULL OR ts_value IS NULL
-            OR (rating_clean IS NOT NULL AND (rating_value IS NULL OR NOT isfinite(rating_value) OR rating_value < 0))
-            OR (duration_clean IS NOT NULL AND (duration_value IS NULL OR NOT isfinite(duration_value)
-                                                OR duration_value < 0))
-            OR (score_clean IS NOT NULL AND (score_value IS NULL OR NOT isfinite(score_value)))) AS bad
+            OR CASE WHEN rating_num >= 0 AND isfinite(rating_num) OR rating IS NULL THEN false
+                    ELSE NOT regexp_full_match(rating, $na) END
+            OR CASE WHEN duration_num >= 0 AND isfinite(duration_num) OR duration_s IS NULL THEN false
+                    ELSE NOT regexp_full_match(duration_s, $na) END
+            OR CASE WHEN isfinite(score_num) OR score IS NULL THEN false
+                    ELSE NOT regexp_full_match(score, $na) END) AS bad
     FROM typed
 )
-SELECT sid AS student_id, mid AS material_id, ts_value AS ts, rating_value AS rating, duration_value AS duration_s,
-       score_value AS score, src_line, bad,
-       CASE WHEN bad THEN raw_line END AS raw_line, CASE WHEN bad THEN student_id END AS student_id_text,
-       CASE WHEN bad THEN ts END AS ts_text, CASE WHEN bad THEN rating END AS rating_text,
-       CASE WHEN bad THEN duration_s END AS duration_text, CASE WHEN bad THEN score END AS score_text
+-- The texts of a bad row travel as one list (one NULL per good row, not six columns of them).
+SELECT sid AS student_id, mid AS material_id, ts_value AS ts,
+       CASE WHEN isfinite(rating_num) THEN rating_num END AS rating,
+       CASE WHEN isfinite(duration_num) THEN duration_num END AS duration_s,
+       CASE WHEN isfinite(score_num) THEN score_num END AS score, src_line, bad,
+       CASE WHEN bad THEN [student_id, ts, rating, duration_s, score, raw_line] END AS texts
 FROM flagged;
 -- ingest_unknown: rows naming a student (or, with --strict, a material) the warehouse does not have. Grain: rid.
 CREATE OR REPLACE TEMP TABLE ingest_unknown AS
@@ -60,8 +55,11 @@ UPDATE ingest_typed SET bad = true WHERE rowid IN (SELECT rid FROM ingest_unknow
 -- ingest_lines: each row with its file line. Grain: rid (ingest_typed.rowid).
 CREATE OR REPLACE TEMP VIEW ingest_lines AS
 SELECT t.rowid AS rid, /*LINE*/ AS line_no, t.* FROM /*LINES_FROM*/;
--- ingest_bad: the bad rows (usually few). Grain: rid.
-CREATE OR REPLACE TEMP TABLE ingest_bad AS SELECT * FROM ingest_lines WHERE bad;
+-- ingest_bad: the bad rows (usually few) with their texts. Grain: rid.
+CREATE OR REPLACE TEMP TABLE ingest_bad AS
+SELECT *, texts[1] AS student_id_text, texts[2] AS ts_text, texts[3] AS rating_text, texts[4] AS duration_text,
+       texts[5] AS score_text, texts[6] AS raw_line
+FROM ingest_lines WHERE bad;
 -- ingest_problems: every rejected cell. Grain: (rid, column_name).
 CREATE OR REPLACE TEMP TABLE ingest_problems AS
 SELECT rid, line_no, 'student_id' AS column_name, coalesce(student_id_text, '') AS value,
@@ -92,14 +90,12 @@ UNION ALL
 SELECT b.rid, b.line_no, 'material_id', b.material_id, 'unknown_material_id', b.raw_line
 FROM ingest_bad b ANTI JOIN core.materials m USING (material_id) WHERE $strict AND b.material_id IS NOT NULL;
 -- ingest_repeats: a repeat of (student, material, ts) within the file (the first line loads, later
--- ones are quarantined). Candidates by one 64-bit hash, confirmed on the values. Grain: rid.
+-- ones are quarantined). Candidates are the 64-bit hashes seen twice (ingest_repeat_hashes, found by the
+-- loader with one sort), confirmed on the values. Grain: rid.
 CREATE OR REPLACE TEMP TABLE ingest_repeats AS
-WITH candidates AS (
-    SELECT h FROM (SELECT hash(student_id, material_id, ts) AS h FROM ingest_typed WHERE NOT bad)
-    GROUP BY h HAVING count(*) > 1
-), rows AS (
+WITH rows AS (
     SELECT l.rid, l.line_no, l.student_id, l.material_id, l.ts FROM ingest_lines l
-    SEMI JOIN candidates c ON hash(l.student_id, l.material_id, l.ts) = c.h WHERE NOT l.bad
+    SEMI JOIN ingest_repeat_hashes c ON hash(l.student_id, l.material_id, l.ts) = c.h WHERE NOT l.bad
 )
 SELECT r.rid, r.line_no, r.student_id, r.material_id, r.ts, f.first_line
 FROM rows r
