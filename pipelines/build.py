@@ -1,4 +1,9 @@
-"""Job: from nothing to a ready warehouse (students, truth, materials, interactions, events, ...)."""
+"""Job: from nothing to a ready warehouse (students, truth, materials, interactions, events, ...).
+
+Demo mode (no --students) generates everything. A real build (--students FILE) loads the file and
+generates nothing else: materials, interactions and events stay empty until they are loaded
+(ingest-materials, ingest-interactions, the app's events), unless --demo-activity opts in.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +17,7 @@ import pandas as pd
 from analytics.student_schema import CATEGORIES
 from pipelines.cmd_experiment import declare_advice_experiment
 from pipelines.demo_activity import generate_interactions, generate_materials
-from pipelines.demo_events import demo_student_ids, write_demo_events
+from pipelines.demo_events import demo_student_ids, remove_demo_event_files, write_demo_events
 from pipelines.demo_students import (
     TRUE_EFFECT,
     TUTORING_EFFECT,
@@ -24,6 +29,7 @@ from pipelines.ingest_events import ingest_events_into
 from pipelines.ingest_students import write_students
 from pipelines.progress import step
 from pipelines.student_rows import parse_students_csv
+from warehouse.provenance import BUILD_INFO_KEYS
 from warehouse.publish import write_transaction
 
 SCHOOLS = 20
@@ -40,7 +46,10 @@ class BuildOptions:
     seed: int = 42
     students_csv: Path | None = None
     materials: int = 300
-    sessions: int | None = None       # default: 1.6 sessions per student (~10 events each)
+    sessions: int | None = None       # default: 1.6 sessions per student (~10 events each); 0 = none
+    # Demo materials, interactions and events are generated only for demo students, unless a
+    # real build opts in (issue 10: generated rows never mix silently into a real warehouse).
+    demo_activity: bool = False
     as_of: date | None = None
     drift: bool = False
     quiet: bool = False
@@ -103,6 +112,34 @@ def _insert_demo_students(con, coded: pd.DataFrame, seed: int) -> None:
     con.unregister("demo_coded")
 
 
+def _demo_sessions(opts: BuildOptions, students: int) -> int:
+    """Demo app sessions to generate: --sessions when given (0 means none), else 1.6 per student."""
+    return opts.sessions if opts.sessions is not None else max(int(1.6 * students), 200)
+
+
+def _insert_demo_activity(con, coded: pd.DataFrame, opts: BuildOptions, as_of: date) -> tuple[int, int]:
+    """Generated materials and interactions (source 'demo'); return their counts."""
+    materials = generate_materials(opts.materials, opts.seed)
+    con.register("mat", materials)
+    con.execute("""INSERT INTO core.materials (material_id, title, subject, difficulty, format, created_at, source)
+                   SELECT material_id, title, subject, difficulty, format, TIMESTAMP '2026-01-01', 'demo' FROM mat""")
+    con.register("ids", pd.DataFrame({"student_idx": np.arange(len(coded), dtype=np.int32),
+                                      "student_id": coded["student_id"].to_numpy()}))
+    con.register("mids", pd.DataFrame({"material_idx": np.arange(len(materials), dtype=np.int32),
+                                       "material_id": materials["material_id"].to_numpy()}))
+    interactions = 0
+    for chunk in generate_interactions(coded, materials, opts.seed, np.datetime64(as_of)):
+        con.register("chunk", chunk)
+        con.execute("""INSERT INTO core.interactions (student_id, material_id, rating, completed, ts, source)
+                       SELECT ids.student_id, mids.material_id, rating, completed, to_timestamp(ts_s)::TIMESTAMP,
+                              'demo'
+                       FROM chunk JOIN ids USING (student_idx) JOIN mids USING (material_idx)""")
+        interactions += len(chunk)
+    for name in ("mat", "ids", "mids", "chunk"):
+        con.unregister(name)
+    return len(materials), interactions
+
+
 def build(opts: BuildOptions) -> BuildSummary:
     """Build a complete warehouse in a private file and publish it atomically."""
     summary = BuildSummary()
@@ -126,32 +163,28 @@ def build(opts: BuildOptions) -> BuildSummary:
                                 [[k, v, "planted effect of the school tutoring programme (points)"]
                                  for k, v in TUTORING_EFFECT.items() if v])
             summary.students = len(coded)
-        with step("materials and interactions", opts.quiet):
-            materials = generate_materials(opts.materials, opts.seed)
-            con.register("mat", materials)
-            con.execute("INSERT INTO core.materials SELECT material_id, title, subject, difficulty, format, "
-                        "TIMESTAMP '2026-01-01' FROM mat")
-            con.register("ids", pd.DataFrame({"student_idx": np.arange(len(coded), dtype=np.int32),
-                                              "student_id": coded["student_id"].to_numpy()}))
-            con.register("mids", pd.DataFrame({"material_idx": np.arange(len(materials), dtype=np.int32),
-                                               "material_id": materials["material_id"].to_numpy()}))
-            for chunk in generate_interactions(coded, materials, opts.seed, np.datetime64(as_of)):
-                con.register("chunk", chunk)
-                con.execute("""INSERT INTO core.interactions
-                               SELECT ids.student_id, mids.material_id, rating, completed, to_timestamp(ts_s)::TIMESTAMP
-                               FROM chunk JOIN ids USING (student_idx) JOIN mids USING (material_idx)""")
-                summary.interactions += len(chunk)
-            summary.materials = len(materials)
+        demo_activity = opts.demo_activity or opts.students_csv is None
+        if demo_activity:
+            with step("materials and interactions", opts.quiet):
+                summary.materials, summary.interactions = _insert_demo_activity(con, coded, opts, as_of)
+        sessions = _demo_sessions(opts, summary.students) if demo_activity else 0
         with step("demo events", opts.quiet):
-            write_demo_events(opts.events_dir, coded, n_sessions=opts.sessions or max(int(1.6 * opts.scale), 200),
-                              seed=opts.seed, as_of=as_of, drift=opts.drift)
+            if sessions:
+                write_demo_events(opts.events_dir, coded, n_sessions=sessions, seed=opts.seed, as_of=as_of,
+                                  drift=opts.drift)
+            else:   # a real build (or --sessions 0) must not pick up a previous demo build's files
+                remove_demo_event_files(opts.events_dir)
         with step("declare the advice experiment", opts.quiet):
             declare_advice_experiment(con)
         with step("ingest events", opts.quiet):
             summary.events = ingest_events_into(con, opts.events_dir).total
+        activity = "demo" if demo_activity else "none"
         con.executemany("INSERT OR REPLACE INTO core.build_info VALUES (?, ?)",
                         [["seed", str(opts.seed)], ["scale", str(summary.students)],
-                         ["source", str(opts.students_csv or "demo")], ["as_of", str(as_of)]])
+                         ["source", str(opts.students_csv or "demo")], ["as_of", str(as_of)],
+                         [BUILD_INFO_KEYS["students"], "real" if opts.students_csv else "demo"],
+                         [BUILD_INFO_KEYS["materials"], activity], [BUILD_INFO_KEYS["interactions"], activity],
+                         [BUILD_INFO_KEYS["events"], "demo" if sessions else "none"]])
         for name, run in opts.post_steps:
             with step(name, opts.quiet):
                 summary.extra[name] = run(con, opts)

@@ -31,7 +31,9 @@ def _build_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--students", type=Path, help="a StudentsPerformance CSV instead of demo students")
     p.add_argument("--scale", type=int, default=1000, help="number of demo students (default 1000)")
     p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--sessions", type=int, help="demo app sessions (default 1.6 per student)")
+    p.add_argument("--sessions", type=int, help="demo app sessions (default 1.6 per student; 0 = no demo events)")
+    p.add_argument("--demo-activity", action="store_true",
+                   help="with --students: also generate demo materials, interactions and events (marked demo)")
     p.add_argument("--as-of", type=date.fromisoformat, help="last day of demo activity (default today, UTC)")
     p.add_argument("--drift", action="store_true", help="plant a drifted intake in the last 7 days")
     p.add_argument("--skip-models", action="store_true", help="data only: no training, scoring or recsys")
@@ -43,10 +45,15 @@ def _build(args: argparse.Namespace) -> int:
 
     if args.scale < 1:
         raise PipelineError("--scale must be at least 1")
+    if args.sessions is not None and args.sessions < 0:
+        raise PipelineError("--sessions must be 0 or more")
+    if args.students and not args.demo_activity and args.sessions:
+        raise PipelineError("--sessions makes demo events; with --students add --demo-activity to opt in")
     settings = get_settings()
     summary = build_mod.build(build_mod.BuildOptions(
         db_path=args.db, events_dir=settings.events_dir, scale=args.scale, seed=args.seed,
-        students_csv=args.students, sessions=args.sessions, as_of=args.as_of, drift=args.drift,
+        students_csv=args.students, sessions=args.sessions, demo_activity=args.demo_activity,
+        as_of=args.as_of, drift=args.drift,
         post_steps=() if args.skip_models else post_build_steps()))
     from pipelines.progress import TIMINGS
 

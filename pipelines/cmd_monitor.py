@@ -41,8 +41,16 @@ def _run(args: argparse.Namespace) -> int:
     drifted = ", ".join(summary.drifted_features) or "none"
     emit(args, summary.as_json(),
          f"monitor {summary.run_id}: {summary.current_rows} recent prediction inputs vs {summary.reference_rows} "
-         f"training rows; drifted: {drifted}; new alerts: {raised}")
+         f"training rows; drifted: {drifted}; new alerts: {raised}"
+         + (f"; missing: {', '.join(MISSING_TEXT[m] for m in summary.missing)}" if summary.missing else ""))
     return 0
+
+
+MISSING_TEXT = {
+    "reference": "students (load a StudentsPerformance CSV)",
+    "prediction_inputs": "prediction events (predict in the app or POST /api/v1/predict) for drift",
+    "outcomes": "outcomes: no prediction of a student whose true score is loaded, so no performance over time",
+}
 
 
 def _notify_configure(p: argparse.ArgumentParser) -> None:

@@ -2,8 +2,10 @@
 from importlib import import_module
 
 # One module per area, each owning its commands: models (train/score/promote/rollback),
-# recsys (recsys/recsys-eval), effects (effect), monitoring (monitor).
-COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor", "cmd_experiment", "cmd_challenger")
+# recsys (recsys/recsys-eval), effects (effect), monitoring (monitor), activity (ingest-materials/-interactions),
+# experiments (experiment) and challengers (challenger).
+COMMAND_MODULES = ("cmd_models", "cmd_recsys", "cmd_effect", "cmd_monitor", "cmd_experiment", "cmd_challenger",
+                   "cmd_activity")
 
 for _name in COMMAND_MODULES:
     import_module(f"pipelines.{_name}")   # a missing module is a broken install: fail loudly

@@ -15,6 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics.student_schema import PARENTAL_EDUCATION, RACE_ETHNICITY
+
 PAGES = ("predict", "ebpm", "recommend", "operations")
 PAGE_WEIGHTS = (0.4, 0.2, 0.25, 0.15)
 EVENT_NAMES = ("page_view", "prediction", "impression", "click", "recommendation", "error")
@@ -90,12 +92,20 @@ def demo_student_ids(n: int) -> list[str]:
     return [f"S{i + 1:07d}" for i in range(n)]
 
 
+def remove_demo_event_files(events_dir: str | Path) -> int:
+    """Delete the demo generator's own files (never the app's); return how many went."""
+    removed = 0
+    for old in Path(events_dir).glob("*/demo-*.jsonl"):
+        old.unlink()
+        removed += 1
+    return removed
+
+
 def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n_sessions: int, seed: int,
                       as_of: date, drift: bool = False) -> int:
     """Write the demo event files for the 30 days before `as_of`; return the event count."""
     events_dir = Path(events_dir)
-    for old in events_dir.glob("*/demo-*.jsonl"):
-        old.unlink()   # regenerate, never duplicate, the demo's own files
+    remove_demo_event_files(events_dir)   # regenerate, never duplicate, the demo's own files
     events = _events_arrays(n_sessions, len(coded_students), seed)
     start = np.datetime64(as_of - timedelta(days=DAYS), "s").astype(np.int64)
     events["epoch_s"] = start + events["ts_s"]
@@ -134,6 +144,8 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
                CASE WHEN h.kind = 1 THEN round(st.math_score + (hash(h.rn) % 7) - 3.0, 1) END AS predicted,
                CASE WHEN h.kind = 1 THEN json_object('inputs', json_object(
                         'gender', $genders[st.gender_code + 1],
+                        'race_ethnicity', $races[st.race_code + 1],
+                        'parental_education', $parents[st.parent_code + 1],
                         'lunch', $lunch[(CASE WHEN $drift AND h.day >= 23 AND hash(h.rn) % 3 = 0
                                         THEN 1 ELSE st.lunch_code END) + 1],
                         'test_prep', $prep[st.prep_code + 1],
@@ -149,7 +161,8 @@ def write_demo_events(events_dir: str | Path, coded_students: pd.DataFrame, *, n
         FROM h LEFT JOIN st ON st.student = h.student
         ) TO '{_sql_path(staging)}' (FORMAT json, PARTITION_BY (day))
     """, {"names": list(EVENT_NAMES), "pages": list(PAGES), "variants": list(VARIANTS),
-          "genders": ["female", "male"], "lunch": ["standard", "free/reduced"], "prep": ["none", "completed"],
+          "genders": ["female", "male"], "races": list(RACE_ETHNICITY), "parents": list(PARENTAL_EDUCATION),
+          "lunch": ["standard", "free/reduced"], "prep": ["none", "completed"],
           "messages": list(ERROR_MESSAGES), "drift": drift,
           "actions": list(ADVICE_ACTIONS)})
     for part in sorted(staging.glob("day=*")):

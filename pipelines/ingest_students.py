@@ -1,15 +1,13 @@
 """Job: load a StudentsPerformance CSV; good rows to core.students, bad cells to quarantine."""
 from __future__ import annotations
 
-import uuid
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.student_rows import ParsedStudents, parse_students_csv, reason_code
+from pipelines.load_records import new_load_id, quarantine, reason_counts, record_load, utc_now
+from pipelines.student_rows import ParsedStudents, parse_students_csv
 from warehouse.publish import write_transaction
 
 STUDENT_COLUMNS = ("student_id", "gender", "race_ethnicity", "parental_education", "lunch", "test_prep",
@@ -35,22 +33,16 @@ class StudentLoadSummary:
 
 def write_students(con, parsed: ParsedStudents, *, replace: bool) -> StudentLoadSummary:
     """Write a parsed file into an open writer connection (raw, core, quarantine, loads)."""
-    load_id = f"students-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    con.execute("INSERT INTO raw.loads VALUES (?, 'students', ?, ?, ?, ?, ?, ?)",
-                [load_id, parsed.source_file, parsed.sha256, now, parsed.rows_read,
-                 len(parsed.good), parsed.quarantined_lines])
+    load_id = new_load_id("students")
+    now = utc_now()
+    record_load(con, load_id, "students", parsed.source_file, parsed.sha256, now, parsed.rows_read,
+                len(parsed.good), parsed.quarantined_lines)
     raw = pd.DataFrame(parsed.raw_lines, columns=["line_no", "raw_line"])
     raw.insert(0, "source_file", parsed.source_file)
     raw.insert(0, "load_id", load_id)
     con.register("raw_lines", raw)
     con.execute("INSERT INTO raw.students SELECT load_id, source_file, line_no, raw_line FROM raw_lines")
-    if parsed.rejected:
-        rejected = pd.DataFrame(parsed.rejected)
-        con.register("rejected", rejected)
-        con.execute(
-            "INSERT INTO quarantine.rows SELECT ?, ?, line_no, column_name, value, reason, raw_line, ? FROM rejected",
-            [load_id, parsed.source_file, now])
+    quarantine(con, load_id, parsed.source_file, parsed.rejected, now)
     if replace:
         con.execute("DELETE FROM core.students")
     if parsed.good:
@@ -60,8 +52,8 @@ def write_students(con, parsed: ParsedStudents, *, replace: bool) -> StudentLoad
         con.register("good", good)
         con.execute("DELETE FROM core.students WHERE student_id IN (SELECT student_id FROM good)")
         con.execute(f"INSERT INTO core.students SELECT {', '.join(STUDENT_COLUMNS)} FROM good")
-    reasons = Counter(reason_code(r["reason"]) for r in parsed.rejected)
-    return StudentLoadSummary(len(parsed.good), parsed.quarantined_lines, dict(sorted(reasons.items())),
+    return StudentLoadSummary(len(parsed.good), parsed.quarantined_lines,
+                              reason_counts(r["reason"] for r in parsed.rejected),
                               load_id, parsed.encoding, parsed.ignored_columns)
 
 

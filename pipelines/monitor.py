@@ -60,6 +60,10 @@ class MonitorSummary:
     alerts_raised: list[dict] = field(default_factory=list)
     acks_applied: int = 0
     performance_periods: int = 0
+    # What a real warehouse lacks for a panel, instead of numbers: "prediction_inputs" (drift has
+    # no recent prediction inputs), "outcomes" (no prediction of a student with a known score),
+    # "reference" (no students to compare with).
+    missing: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """JSON summary for the CLI and API."""
@@ -101,6 +105,8 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
     periods = _store_performance(con, run_id, outcomes)
     # ADWIN/DDM change points of the real prediction-error stream, for the performance chart
     insert_change_points(con, run_id, error_stream_changes(outcomes) if len(outcomes) else pd.DataFrame())
+    missing = [name for name, lacking in (("reference", reference.empty), ("prediction_inputs", current.empty),
+                                          ("outcomes", periods == 0)) if lacking]
 
     alerts = evaluate_alert_rules(AlertInputs(
         ctr_daily=get_ab_daily_df(con),
@@ -120,7 +126,8 @@ def run_monitor(con, thresholds: AlertThresholds, *, events_dir: str | Path, now
         reference_rows=len(reference), current_rows=len(current),
         drifted_features=drift.loc[drift["drifted"], "feature"].tolist() if not drift.empty else [],
         max_psi=float(drift["psi"].max()) if not drift.empty and drift["psi"].notna().any() else None,
-        alerts_fired=len(alerts), alerts_raised=raised, acks_applied=acks, performance_periods=periods)
+        alerts_fired=len(alerts), alerts_raised=raised, acks_applied=acks, performance_periods=periods,
+        missing=missing)
 
 
 def _store_performance(con, run_id: str, outcomes: pd.DataFrame) -> int:
@@ -178,4 +185,5 @@ def monitor(db_path: str | Path, events_dir: str | Path, thresholds: AlertThresh
 def post_build_step(con, opts) -> dict:
     """Build step: monitor the freshly built warehouse (a normal build raises no drift alert)."""
     summary = run_monitor(con, thresholds_from_settings(), events_dir=opts.events_dir)
-    return {"drifted_features": summary.drifted_features, "alerts_raised": len(summary.alerts_raised)}
+    return {"drifted_features": summary.drifted_features, "alerts_raised": len(summary.alerts_raised),
+            "missing": summary.missing}

@@ -58,6 +58,8 @@ EVAL_K = 10
 EVAL_KS = (1, 2, 5, 10, 20)
 METRICS = rq.EVAL_METRICS
 PRIMARY_METHOD, FALLBACK_METHOD = "user_knn", "hybrid"
+NO_INTERACTIONS = ("no interactions yet: load them with `python -m pipelines ingest-interactions FILE` "
+                   "(CSV or --format xapi), then run `python -m pipelines recsys`")
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def build_recommendations(con, *, k_neighbours: int = DEFAULT_K_NEIGHBOURS, n: i
     students = mq.count_students(con)
     n_interactions = rq.count_interactions(con)
     if students == 0 or n_interactions == 0:
-        raise PipelineError("the warehouse has no students or no interactions to learn from")
+        raise PipelineError(f"the warehouse has no students or no interactions to learn from: {NO_INTERACTIONS}")
     n_groups = max(1, math.ceil(students / params.group_size))
     materials = rq.get_materials_df(con)
     student_groups = rq.get_student_groups_df(con, n_groups, seed)
@@ -278,5 +280,5 @@ def _precompute(con, materials: pd.DataFrame, student_groups: pd.DataFrame, n_gr
 def post_build_step(con, opts) -> dict:
     """Build step: recommendations for every student, the evaluation and the registry row."""
     if rq.count_interactions(con) == 0:
-        return {"skipped": "no interactions"}
+        return {"skipped": NO_INTERACTIONS}
     return build_recommendations(con, seed=opts.seed).as_json()

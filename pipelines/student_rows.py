@@ -1,9 +1,7 @@
 """Parse and validate a StudentsPerformance CSV into good rows and quarantined cells (no DB)."""
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,10 +13,8 @@ from analytics.student_schema import (
     SCORE_MIN,
     SCORES,
     normalise_category,
-    normalise_header,
 )
-from analytics.text_decoding import decode_text
-from pipelines.errors import PipelineError
+from pipelines.text_table import read_table
 
 OPTIONAL_COLUMNS = ("student_id", "school_id", "class_id", "exam_date")
 
@@ -42,19 +38,6 @@ class ParsedStudents:
         return len({r["line_no"] for r in self.rejected})
 
 
-def decode(data: bytes, name: str) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or CP932 as saved by Japanese Excel."""
-    try:
-        return decode_text(data)
-    except ValueError as exc:
-        raise PipelineError(f"{name}: {exc}") from exc
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    return max(counts, key=counts.get) if max(counts.values()) else ","
-
-
 def _check_score(value: str) -> tuple[int | None, str | None]:
     text = value.strip()
     if text.lower() in NA_STRINGS:
@@ -72,47 +55,21 @@ def _check_score(value: str) -> tuple[int | None, str | None]:
 
 def parse_students_csv(path: str | Path) -> ParsedStudents:
     """Read a student CSV; raise PipelineError for file-level problems (empty, missing columns)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise PipelineError(f"{path}: cannot read file ({exc.strerror})") from exc
-    text, encoding = decode(data, path.name)
-    if not text.strip():
-        raise PipelineError(f"{path.name}: file is empty (no header line)")
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(lines[0]))
-    header_cells = next(reader)
-    header = [normalise_header(h) for h in header_cells]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise PipelineError(f"{path.name}: missing required column(s): {', '.join(missing)} "
-                            f"(found: {', '.join(h.strip() for h in header_cells)})")
+    table = read_table(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
-    parsed = ParsedStudents(source_file=path.name, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding,
-                            ignored_columns=[h for h in header if h not in known])
-    index = {name: header.index(name) for name in header if name in known}
+    parsed = ParsedStudents(source_file=table.source_file, sha256=table.sha256, encoding=table.encoding,
+                            ignored_columns=table.ignored_columns)
+    index = table.index(known)
     seen: dict[tuple, int] = {}
     seen_ids: dict[str, int] = {}
-    line_start = reader.line_num + 1
-    for row in reader:
-        line_no, line_start = line_start, reader.line_num + 1
-        if not row:
-            continue   # a truly empty line carries no data
+    for data_row in table.rows():
+        line_no, raw_line, row = data_row.line_no, data_row.raw_line, data_row.cells
         parsed.rows_read += 1
-        raw_line = "\n".join(lines[line_no - 1:line_start - 1])
         parsed.raw_lines.append((line_no, raw_line))
-        if all(not c.strip() for c in row):
-            parsed.rejected.append({"line_no": line_no, "column_name": "*", "value": "",
-                                    "reason": "blank_row", "raw_line": raw_line})
+        if data_row.reject:
+            parsed.rejected.append(data_row.reject)
             continue
         problems: list[tuple[str, str, str]] = []
-        if len(row) != len(header):
-            # Columns cannot be trusted to line up, so one structural reason, not one per cell.
-            parsed.rejected.append({"line_no": line_no, "column_name": "*", "value": str(len(row)),
-                                    "reason": f"wrong_field_count (expected {len(header)}, got {len(row)})",
-                                    "raw_line": raw_line})
-            continue
         record: dict = {}
         for column in CATEGORIES:
             value = row[index[column]] if index[column] < len(row) else ""
@@ -154,8 +111,3 @@ def parse_students_csv(path: str | Path) -> ParsedStudents:
         record["line_no"] = line_no
         parsed.good.append(record)
     return parsed
-
-
-def reason_code(reason: str) -> str:
-    """The bare reason code without its detail in parentheses."""
-    return reason.split(" (", 1)[0]

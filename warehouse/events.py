@@ -19,6 +19,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from warehouse.provenance import DEMO_FILE_PATTERN
+
 EVENT_TYPES = frozenset(
     {"page_view", "prediction", "impression", "click", "error", "download", "recommendation", "api_call",
      "admin_action", "shadow_prediction"}
@@ -331,7 +333,8 @@ def select_events_sql(files_param: str = "$files", file_ids_param: str | None = 
         SELECT {"DISTINCT ON (event_id) " if distinct else ""}event_id, event,
                CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
                session_id, page, student_id, variant, model_version, predicted, payload,
-               CAST({file_id} AS INTEGER) AS file_id
+               CAST({file_id} AS INTEGER) AS file_id,
+               CASE WHEN regexp_matches(filename, '{DEMO_FILE_PATTERN}') THEN 'demo' ELSE 'app' END AS source
         FROM read_json({files_param}, format = 'newline_delimited', ignore_errors = true,
                        filename = true, columns = {{{columns}}})
         WHERE event_id IS NOT NULL AND event IS NOT NULL AND ts IS NOT NULL

@@ -23,8 +23,13 @@ from warehouse.schema import metric_sql
 
 # Registry metrics shown across versions (figure labels exist for these).
 REGISTRY_METRICS = ("rmse", "mae", "r2", "auc", "latency_ms")
-DRIFT_FEATURES = ("gender", "lunch", "test_prep", "reading_score", "writing_score")
-DRIFT_CATEGORICAL = ("gender", "lunch", "test_prep")
+# All seven model inputs (the five categories and the two scores a prediction is made from).
+DRIFT_CATEGORICAL = ("gender", "race_ethnicity", "parental_education", "lunch", "test_prep")
+DRIFT_NUMERIC = ("reading_score", "writing_score")
+DRIFT_FEATURES = DRIFT_CATEGORICAL + DRIFT_NUMERIC
+_INPUT_COLUMNS = ",\n               ".join(
+    [f"json_extract_string(payload, '$.inputs.{c}') AS {c}" for c in DRIFT_CATEGORICAL]
+    + [f"TRY_CAST(json_extract(payload, '$.inputs.{c}') AS DOUBLE) AS {c}" for c in DRIFT_NUMERIC])
 
 _LIVE_COUNTS = f"""(SELECT day, event, page, variant, events FROM mart.event_counts_daily
                     UNION ALL {aggregate_sql('mart.event_counts_daily', 'pending_events')})"""
@@ -275,23 +280,24 @@ def get_recent_prediction_inputs_df(con, days: int = 7) -> tuple[pd.DataFrame, d
     if end is None:
         return pd.DataFrame(columns=list(DRIFT_FEATURES)), None, None
     start = end - timedelta(days=days)
-    df = con.execute("""
-        SELECT json_extract_string(payload, '$.inputs.gender') AS gender,
-               json_extract_string(payload, '$.inputs.lunch') AS lunch,
-               json_extract_string(payload, '$.inputs.test_prep') AS test_prep,
-               TRY_CAST(json_extract(payload, '$.inputs.reading_score') AS DOUBLE) AS reading_score,
-               TRY_CAST(json_extract(payload, '$.inputs.writing_score') AS DOUBLE) AS writing_score
+    df = con.execute(f"""
+        SELECT {_INPUT_COLUMNS}
         FROM live_events WHERE event = 'prediction' AND ts > $start AND ts <= $end
           AND json_extract(payload, '$.inputs') IS NOT NULL""", {"start": start, "end": end}).df()
     return df, start, end
 
 
 def get_prediction_outcomes_df(con) -> pd.DataFrame:
-    """App predictions joined to the student's ingested true math score: [ts, model_version, y_true, y_pred]."""
+    """Predictions joined to the student's true math score: [ts, model_version, y_true, y_pred].
+
+    A real student's outcome is only ever paired with a real (app or API) prediction: generated
+    demo predictions never count towards a real student's performance curve.
+    """
     return con.execute("""
         SELECT e.ts, e.model_version, s.math_score AS y_true, e.predicted AS y_pred
         FROM live_events e JOIN core.students s USING (student_id)
-        WHERE e.event = 'prediction' AND e.predicted IS NOT NULL""").df()
+        WHERE e.event = 'prediction' AND e.predicted IS NOT NULL
+          AND (s.source = 'demo' OR coalesce(e.source, 'app') <> 'demo')""").df()
 
 
 def get_retrain_runs_df(con) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from dashboard.api import api_blueprint
 from dashboard.api.openapi import document
 from dashboard.common.context import settings
 from warehouse.connection import WarehouseMissing, read_only
+from warehouse.provenance import KINDS, data_provenance
 from warehouse.queries import check_tables_read, get_build_info, get_production_model, get_table_counts
 
 
@@ -27,6 +28,9 @@ def health():
             body["tables"] = get_table_counts(con)
             model = get_production_model(con)
             body["production_model"] = model["version"] if model else None
+            provenance = data_provenance(con)
+            body["demo"] = provenance["demo"]
+            body["data"] = {kind: provenance[kind]["state"] for kind in KINDS}
     except WarehouseMissing as exc:
         body.update(status="degraded", error={"code": exc.code, "message": str(exc)}, production_model=None,
                     tables={})

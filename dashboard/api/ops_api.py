@@ -9,11 +9,16 @@ from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError
 from dashboard.api.guards import require_admin
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.common.context import settings
 from dashboard.operations.data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
 from warehouse.connection import WarehouseMissing
+from warehouse.events import list_event_files
 
 SECTIONS = ("ab", "usage", "errors", "health", "alerts")
+# The data each section is computed from (the first decides "empty"): health = models on students + drift on events.
+SECTION_KINDS = {"ab": ("events",), "usage": ("events",), "errors": ("events",), "health": ("students", "events"),
+                 "alerts": ("events", "students")}
 POWERS = (0.8, 0.9)
 
 
@@ -43,6 +48,9 @@ def _day(name: str) -> date | None:
 def section_json(section: str) -> dict:
     """Load one section with the request's parameters and return it as JSON-able data."""
     cfg = settings()
+    if section == "ab" and provenance_fields(cfg.db_path, "events").get("empty") \
+            and not list_event_files(cfg.events_dir):
+        return {"counts": [], "summary": None, "over_time": [], "variants": []}   # no variants, not zeros
     if section == "ab":
         data = load_ab(cfg, mde=_number("mde", 10, 0, 1000) / 100, power=_number("power", 0.8, 0.5, 0.99))
         return {"counts": frame_records(data.counts), "summary": data.summary.to_dict() if data.summary else None,
@@ -86,6 +94,7 @@ def ops_summary():
     if section not in SECTIONS:
         raise ApiError(422, "invalid", f"must be one of {', '.join(SECTIONS)}", "section")
     try:
-        return jsonify({"section": section, **section_json(section)})
+        return jsonify({"section": section, **section_json(section),
+                        **provenance_fields(settings().db_path, *SECTION_KINDS[section])})
     except WarehouseMissing as exc:
         raise ApiError(503, exc.code, str(exc)) from exc

@@ -19,6 +19,7 @@ from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.guards import require_admin
 from dashboard.api.model_admin import ADMIN_RESPONSES, run_model_command
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.common import challenger
 from dashboard.common.context import event_writer, log_event, session_id, settings
 from dashboard.predict import data as model_store
@@ -62,6 +63,7 @@ PREDICT_RESPONSE = {"type": "object", "required": [*PREDICTION_FIELDS, "model_ve
     **PREDICTION_FIELDS, "risk_threshold": {"type": "number"}, "pass_mark": {"type": "number"},
     "algorithm": {"type": "string"}, "model_version": {"type": "string"}, "risk_model_version": {"type": "string"},
     "base_value": {"type": "number"},
+    "demo": {"type": "boolean", "description": "true when the model learnt from generated (demo) students"},
     "contributions": {"type": "array", "items": {"type": "object", "required": ["feature", "value", "shap"],
                                                  "properties": {"feature": {"type": "string"},
                                                                 "value": {"type": ["string", "number"]},
@@ -168,7 +170,8 @@ def predict():
               payload={"inputs": record, "algorithm": result.algorithm, "risk_level": result.risk_level,
                        "source": "api"})
     challenger.shadow(db_path, record, student_id, session_id(), result.model_version)   # queued, not awaited
-    return jsonify(result.as_json())
+    # The model learnt from the warehouse's students: say so when they were generated.
+    return jsonify({**result.as_json(), "demo": provenance_fields(db_path, "students")["demo"]})
 
 
 @api_blueprint.post("/predict/batch")

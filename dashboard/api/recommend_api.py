@@ -15,6 +15,7 @@ from flask import jsonify, request
 from dashboard.api import api_blueprint
 from dashboard.api.errors import ApiError, call_service, json_body
 from dashboard.api.openapi import document
+from dashboard.api.provenance import provenance_fields
 from dashboard.common.context import log_event, settings
 from dashboard.recommend import data as recsys_store
 
@@ -42,7 +43,9 @@ LIST_SCHEMA = {"type": "object", "required": ["n", "k", "source", "model_version
     "source": {"type": "string", "enum": ["stored", "computed"]}, "model_version": {"type": "string"},
     "method": {"type": "string", "enum": ["user_knn", "hybrid"],
                "description": "user_knn, or hybrid for cold start (fewer than 5 materials)"},
-    "items": {"type": "array", "items": ITEM_SCHEMA}}}
+    "items": {"type": "array", "items": ITEM_SCHEMA},
+    "demo": {"type": "boolean", "description": "true when the interactions it learnt from were generated (demo)"},
+    "empty": {"type": "boolean"}, "hint": {"type": "string"}}}
 HISTORY_SCHEMA = {"type": "object", "required": ["history"], "additionalProperties": False, "properties": {
     "history": {"type": "array", "maxItems": MAX_HISTORY, "description": "materials the learner used (may be empty)",
                 "items": {"type": "object", "required": ["material_id"], "additionalProperties": False,
@@ -129,7 +132,7 @@ def student_recommendations(student_id: str):
         raise ApiError(404, "unknown_student", f"no student with student_id {student_id[:STUDENT_ID_MAX]!r}",
                        "student_id")
     _log(result)
-    return jsonify(result.as_json())
+    return jsonify({**result.as_json(), **provenance_fields(settings().db_path, "interactions")})
 
 
 @api_blueprint.post("/recommendations")
@@ -154,4 +157,4 @@ def history_recommendations():
     history = _history(body["history"], rec)
     result = _service(recsys_store.recommend_history, settings().db_path, history, n, k)
     _log(result)
-    return jsonify(result.as_json())
+    return jsonify({**result.as_json(), **provenance_fields(settings().db_path, "interactions")})

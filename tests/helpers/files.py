@@ -31,13 +31,18 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def scalar(db: Path, sql: str, params=None):
-    """One value from a read-only query."""
+def rows(db: Path, sql: str, params=None) -> list[tuple]:
+    """Every row of a read-only query."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(sql, params or []).fetchone()[0]
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def scalar(db: Path, sql: str, params=None):
+    """One value from a read-only query."""
+    return rows(db, sql, params)[0][0]
 
 
 def write_upload(path: Path, n: int = 3000, effect: float = 2.0, seed: int = 5) -> Path:

@@ -54,7 +54,7 @@ def test_normal_build_is_not_flagged(tmp_path):
     assert summary.drifted_features == [] and summary.max_psi < 0.1
     assert summary.alerts_raised == []
     assert rows(db, "SELECT count(*) FROM ml.alerts") == [(0,)]
-    assert rows(db, "SELECT count(*), count(DISTINCT run_id) FROM ml.drift_reports") == [(5, 1)]
+    assert rows(db, "SELECT count(*), count(DISTINCT run_id) FROM ml.drift_reports") == [(7, 1)]   # all seven inputs
 
 
 def test_planted_drift_is_flagged_and_alerted_once(drifted):

@@ -22,18 +22,27 @@ CREATE UNIQUE INDEX IF NOT EXISTS students_key ON core.students (student_id);
 CREATE TABLE IF NOT EXISTS core.materials (
     material_id  VARCHAR NOT NULL,
     title        VARCHAR NOT NULL,
-    subject      VARCHAR NOT NULL,           -- math | reading | writing
-    difficulty   INTEGER NOT NULL,           -- 1 (easy) .. 5 (hard)
-    format       VARCHAR NOT NULL,           -- video | exercise | article | quiz
-    created_at   TIMESTAMP
+    subject      VARCHAR,                    -- math | reading | writing (demo); free text from a file
+    difficulty   INTEGER,                    -- 1 (easy) .. 5 (hard); a file's `level` column
+    format       VARCHAR,                    -- video | exercise | article | quiz (demo); free text from a file
+    created_at   TIMESTAMP,
+    duration_s   DOUBLE,                     -- typical time on the material, seconds (files only)
+    source       VARCHAR NOT NULL DEFAULT 'demo',  -- 'demo', a materials file name, or 'auto:<file>' (minimal row)
+    load_id      VARCHAR,
+    line_no      INTEGER
 );
--- core.interactions: a student used a material. Grain: (student_id, material_id).
+-- core.interactions: a student used a material. Grain: (student_id, material_id, ts).
 CREATE TABLE IF NOT EXISTS core.interactions (
     student_id   VARCHAR NOT NULL,
     material_id  VARCHAR NOT NULL,
-    rating       DOUBLE,                     -- 1..5, NULL when not rated
-    completed    BOOLEAN NOT NULL,
-    ts           TIMESTAMP NOT NULL
+    rating       DOUBLE,                     -- 0..5, NULL when not rated
+    completed    BOOLEAN NOT NULL,           -- demo: rating >= 3; a loaded record counts as completed
+    ts           TIMESTAMP NOT NULL,         -- UTC
+    score        DOUBLE,                     -- from the file (xAPI: result.score.scaled), NULL when absent
+    duration_s   DOUBLE,
+    source       VARCHAR NOT NULL DEFAULT 'demo',  -- 'demo' or the interactions file name
+    load_id      VARCHAR,
+    line_no      INTEGER                     -- line of the file (xAPI: of the JSON line)
 );
 -- core.events: app events (page views, predictions, impressions, clicks, errors). Grain: event_id.
 CREATE TABLE IF NOT EXISTS core.events (
@@ -48,7 +57,8 @@ CREATE TABLE IF NOT EXISTS core.events (
     predicted     DOUBLE,
     payload       JSON,
     file_id       INTEGER,                   -- raw.event_files.file_id of the log file it came from
-    ingested_at   TIMESTAMP
+    ingested_at   TIMESTAMP,
+    source        VARCHAR                    -- 'demo' (demo-*.jsonl written by build) or 'app' (migration 006)
 );
 -- core.schools: one row per school with the programmes given to the whole school. Grain: school_id.
 CREATE TABLE IF NOT EXISTS core.schools (

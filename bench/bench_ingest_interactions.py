@@ -1,0 +1,117 @@
+"""Benchmark: `ingest-interactions` of a large CSV vs DuckDB's own read_csv of the same file into a table.
+
+Prints one JSON object: rows, seconds of each, the ratio (DuckDB seconds / ingest seconds; the
+target is >= 0.7) and the peak RSS of each process (target <= 2 GB for the ingest). Both run in a
+fresh child process, one after the other on the same file, so the ratio comes from one run.
+
+    .venv/bin/python bench/bench_ingest_interactions.py [--rows 10000000] [--students 100000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHILD_INGEST = """
+import json, resource, sys, time
+import duckdb
+from pipelines.ingest_interactions import ingest_interactions
+t = time.perf_counter()
+s = ingest_interactions(sys.argv[1], sys.argv[2])
+seconds = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# The file's row i (line i + 2) is student i % students: every stored line number must say so.
+con = duckdb.connect(sys.argv[1], read_only=True)
+wrong = con.execute("SELECT count(*) FROM core.interactions WHERE CAST(substr(student_id, 3) AS BIGINT) "
+                    "<> (line_no - 2) % ?", [int(sys.argv[3])]).fetchall()[0][0]
+print(json.dumps({"seconds": seconds, "rss_mb": rss, "wrong_line_numbers": wrong, **s.as_json()}))
+"""
+CHILD_DUCKDB = """
+import json, resource, sys, time
+import duckdb
+con = duckdb.connect(sys.argv[1])
+t = time.perf_counter()
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[2]])
+con.execute("CHECKPOINT")
+seconds = time.perf_counter() - t
+rows = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
+print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": rows}))
+"""
+
+
+def _child(code: str, *args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _write_students(path: Path, n: int) -> None:
+    import duckdb
+
+    duckdb.connect().execute(f"""
+        COPY (SELECT 'ST' || lpad(CAST(i AS VARCHAR), 7, '0') AS student_id,
+                     CASE WHEN i % 2 = 0 THEN 'female' ELSE 'male' END AS gender,
+                     'group ' || chr(65 + CAST(i % 5 AS INTEGER)) AS "race/ethnicity",
+                     'high school' AS "parental level of education", 'standard' AS lunch,
+                     'none' AS "test preparation course", 40 + i % 60 AS "math score",
+                     40 + i % 55 AS "reading score", 40 + i % 50 AS "writing score"
+              FROM range({int(n)}) r(i)) TO '{path}' (HEADER, DELIMITER ',')""")
+
+
+def _write_interactions(path: Path, rows: int, students: int) -> None:
+    import duckdb
+
+    duckdb.connect().execute(f"""
+        COPY (SELECT 'ST' || lpad(CAST(i % {int(students)} AS VARCHAR), 7, '0') AS student_id,
+                     'M' || lpad(CAST(hash(i) % 2000 AS VARCHAR), 4, '0') AS material_id,
+                     strftime(TIMESTAMP '2026-01-01' + INTERVAL (i // {int(students)}) MINUTE,
+                              '%Y-%m-%dT%H:%M:%SZ') AS ts,
+                     1 + hash(i * 7) % 5 AS rating
+              FROM range({int(rows)}) r(i)) TO '{path}' (HEADER, DELIMITER ',')""")
+
+
+def main() -> None:
+    """Build the inputs, run both loads, print the JSON figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        from pipelines.build import BuildOptions, build
+
+        students, interactions = folder / "students.csv", folder / "interactions.csv"
+        _write_students(students, args.students)
+        _write_interactions(interactions, args.rows, args.students)
+        db = folder / "warehouse.duckdb"
+        build(BuildOptions(db_path=db, events_dir=folder / "events", students_csv=students, quiet=True))
+        baseline = _child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions))
+        ingest = _child(CHILD_INGEST, str(db), str(interactions), str(args.students))
+        print(json.dumps({
+            "benchmark": "ingest_interactions", "rows": args.rows,
+            "file_mb": round(interactions.stat().st_size / 2**20),
+            "duckdb_read_csv_seconds": round(baseline["seconds"], 2),
+            "ingest_seconds": round(ingest["seconds"], 2),
+            "ratio": round(baseline["seconds"] / ingest["seconds"], 3), "ratio_target": 0.7,
+            "ingest_peak_rss_mb": round(ingest["rss_mb"]), "duckdb_peak_rss_mb": round(baseline["rss_mb"]),
+            "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
+            "wrong_line_numbers": ingest["wrong_line_numbers"],
+            "cpus": os.cpu_count()}))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
