@@ -1,16 +1,14 @@
 """Provenance of the served warehouse for API answers: `"demo": true` when an answer uses generated rows.
 
-Memoized per published file (path, size, mtime): a pipeline publishes by atomic rename, so a new
-file is a new key and a predict request does not open the warehouse just to ask.
+Read once per published warehouse (dashboard.common.data), so a predict request does not open the
+warehouse just to ask.
 """
 from __future__ import annotations
 
-import functools
-import os
 from pathlib import Path
 
-from warehouse.connection import read_only
-from warehouse.provenance import data_provenance, is_empty, uses_demo
+from dashboard.common.data import current_provenance
+from warehouse.provenance import is_empty, uses_demo
 
 # What the API tells a user to load when a kind is empty (English; the tabs use the i18n tables).
 EMPTY_HINTS = {
@@ -20,18 +18,6 @@ EMPTY_HINTS = {
                     "(CSV or --format xapi), then run `python -m pipelines recsys`",
     "students": "no students yet: load them with `python -m pipelines ingest-students FILE`",
 }
-
-
-@functools.lru_cache(maxsize=4)
-def _provenance_of(path: str, size: int, mtime_ns: int) -> dict:
-    with read_only(path) as con:
-        return data_provenance(con)
-
-
-def current_provenance(db_path: str | Path) -> dict:
-    """data_provenance of the published warehouse (memoized per file version)."""
-    stat = os.stat(db_path)
-    return _provenance_of(str(db_path), stat.st_size, stat.st_mtime_ns)
 
 
 def provenance_fields(db_path: str | Path, *kinds: str) -> dict:

@@ -24,4 +24,29 @@ STRINGS = {
     "common.students_unit": {"en": "students", "ja": "人"},
     "common.refreshed_at": {"en": "Warehouse refreshed at {when}", "ja": "データ更新: {when}"},
     "common.not_found": {"en": "Page not found", "ja": "ページが見つかりません"},
+    "common.demo_badge": {"en": "Demo data (generated)", "ja": "デモデータ（生成）"},
+    "common.demo_badge_tip": {"en": "Computed from rows the demo generator invented, not from real records.",
+                              "ja": "デモ用に生成した架空のデータから計算しています。実データではありません。"},
+    "common.empty.students.title": {"en": "No students yet", "ja": "生徒データはまだありません"},
+    "common.empty.students": {"en": "Load them with: python -m pipelines ingest-students FILE.csv",
+                              "ja": "python -m pipelines ingest-students FILE.csv で読み込んでください。"},
+    "common.empty.materials.title": {"en": "No learning materials yet", "ja": "教材データはまだありません"},
+    "common.empty.materials": {"en": "Load them with: python -m pipelines ingest-materials FILE.csv",
+                               "ja": "python -m pipelines ingest-materials FILE.csv で読み込んでください。"},
+    "common.empty.interactions.title": {"en": "No learning activity yet", "ja": "学習履歴はまだありません"},
+    "common.empty.interactions": {
+        "en": "Load it with: python -m pipelines ingest-interactions FILE (CSV, or --format xapi for an LMS "
+              "export), then run python -m pipelines recsys.",
+        "ja": "python -m pipelines ingest-interactions FILE（CSV、LMS の書き出しは --format xapi）で読み込み、"
+              "python -m pipelines recsys を実行してください。"},
+    "common.empty.events.title": {"en": "No events yet", "ja": "イベントはまだありません"},
+    "common.empty.events": {
+        "en": "Use the app or send events to POST /api/v1/events; pipelines ingest-events loads event logs.",
+        "ja": "アプリを使うか POST /api/v1/events にイベントを送ってください。"
+              "イベントログは python -m pipelines ingest-events で読み込めます。"},
+    "common.empty.outcomes.title": {"en": "No real outcomes yet", "ja": "実際の結果はまだありません"},
+    "common.empty.outcomes": {
+        "en": "Performance over time needs real predictions (app or API) of students whose true scores are "
+              "loaded; none are paired yet.",
+        "ja": "性能の推移には、実際の予測（アプリまたはAPI）と、その生徒の実際の得点の組が必要です。まだありません。"},
 }
