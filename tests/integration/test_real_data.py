@@ -258,6 +258,7 @@ def test_cp932_file_with_blank_and_multiline_records_keeps_exact_line_numbers(re
         (6, "wrong_field_count (expected 3, got 2)"), (7, "unknown_student_id")]
 
 
+@pytest.mark.slow
 def test_padding_na_spellings_and_unix_seconds_take_the_slow_checks(real, tmp_path):
     data, db = real["dir"], real["db"]
     file = tmp_path / "padded.csv"
