@@ -108,7 +108,8 @@ def main() -> None:
             "ingest_seconds": round(ingest["seconds"], 2),
             "ratio": round(baseline["seconds"] / ingest["seconds"], 3), "ratio_target": 0.7,
             # CPU seconds of each process: on a shared machine the wall-clock ratio swings with other load.
-            "duckdb_cpu_seconds": round(baseline["cpu_seconds"], 2), "ingest_cpu_seconds": round(ingest["cpu_seconds"], 2),
+            "duckdb_cpu_seconds": round(baseline["cpu_seconds"], 2),
+            "ingest_cpu_seconds": round(ingest["cpu_seconds"], 2),
             "cpu_ratio": round(baseline["cpu_seconds"] / ingest["cpu_seconds"], 3),
             "ingest_peak_rss_mb": round(ingest["rss_mb"]), "duckdb_peak_rss_mb": round(baseline["rss_mb"]),
             "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
