@@ -1,0 +1,110 @@
+"""Issue 11 defect 2: the EBPM tab's store holds only a token, and every option is checked on the server.
+
+Each test posts what a forged browser would send to /_dash-update-component through the Flask test
+client: the callbacks must answer with a clear sentence and never open a client-named file, take
+inline data, or run a huge k.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from warehouse.uploads import store_upload
+
+CONTROLS = {"ebpm-treatment": "treat", "ebpm-outcome": "y", "ebpm-covariates": ["motivation", "baseline"],
+            "ebpm-sub-gender": None, "ebpm-sub-race_ethnicity": None, "ebpm-sub-parental_education": None,
+            "ebpm-sub-lunch": None, "ebpm-psm-k": 1, "ebpm-caliper": 0.2, "ebpm-replace": True,
+            "ebpm-trim": "none", "ebpm-cluster": None, "ebpm-fixed-effects": None, "ebpm-estimand": "ATE",
+            "ebpm-bootstrap": False, "ebpm-bootstrap-n": 200, "ebpm-ci": "percentile"}
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("EDULOOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("EDULOOP_DB", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("EDULOOP_EVENTS_DIR", str(tmp_path / "events"))
+    return tmp_path
+
+
+@pytest.fixture
+def client(data_dir):
+    from dashboard.app import app
+
+    return app.server.test_client()
+
+
+@pytest.fixture
+def token(data_dir) -> str:
+    from tests.helpers.files import write_upload
+
+    csv = write_upload(data_dir / "trial.csv", n=400)
+    return store_upload(data_dir, csv.read_bytes(), name="trial.csv", max_bytes=10**7, max_rows=10**5).token
+
+
+def _estimate(client, store, **controls) -> dict:
+    """Post the estimates callback as the browser would; return {element id: its new value}."""
+    deps = client.get("/_dash-dependencies").get_json()
+    dep = next(d for d in deps if "ebpm-headline.children" in d["output"])
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in dep["output"].strip(".").split("...")]
+    values = {"ebpm-data": store, **CONTROLS, **controls}
+    body = {"output": dep["output"], "outputs": outputs,
+            "inputs": [{"id": i["id"], "property": i["property"], "value": values[i["id"]]} for i in dep["inputs"]],
+            "state": [{"id": "ebpm-ui-lang", "property": "data", "value": "en"}],
+            "changedPropIds": ["ebpm-data.data"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return {key: next(iter(value.values())) for key, value in response.get_json()["response"].items()}
+
+
+def _text(component) -> str:
+    return json.dumps(component, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("store", [
+    {"source": "x:/etc/passwd:0"},
+    {"source": "/etc/passwd"},
+    {"source": "upload", "token": "../../etc/passwd"},
+    {"source": "upload:" + "QUJD" * 10},              # the old inline base64 Parquet
+    {"source": "upload", "token": "a" * 43, "data": "t,y\n1,2"},
+    {"name": "x.csv", "rows": 3},
+    "warehouse",
+])
+def test_forged_store_gets_a_clear_error_and_no_file_is_probed(client, store, monkeypatch):
+    opened = []
+    real_open = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: opened.append(str(self)) or real_open(self))
+    out = _estimate(client, store)
+    text = _text(out["ebpm-messages"])
+    assert "page state was not recognised" in text or "no longer available" in text
+    assert out["ebpm-estimates"] == []
+    assert not any("passwd" in path for path in opened)
+
+
+def test_unknown_token_is_refused_without_reading_anything(client):
+    out = _estimate(client, {"source": "upload", "token": "A" * 43, "name": "x.csv", "rows": 3})
+    assert "no longer available" in _text(out["ebpm-messages"])
+
+
+def test_stored_upload_is_estimated_from_its_token(client, token):
+    out = _estimate(client, {"source": "upload", "token": token, "name": "trial.csv", "rows": 400})
+    assert "ebpm-headline-card" in _text(out["ebpm-headline"])
+    assert out["ebpm-spec"]["treatment"] == "treat"
+
+
+@pytest.mark.parametrize("controls, field_text", [
+    ({"ebpm-psm-k": 100000}, "k"),
+    ({"ebpm-psm-k": "1e9"}, "k"),
+    ({"ebpm-caliper": 1e6}, "caliper"),
+    ({"ebpm-caliper": "nan"}, "caliper"),
+    ({"ebpm-trim": "0.4"}, "trim"),
+    ({"ebpm-bootstrap": True, "ebpm-bootstrap-n": 100000}, "bootstrap"),
+    ({"ebpm-estimand": "ATX"}, "estimand"),
+    ({"ebpm-covariates": {"a": 1}}, "covariates"),
+])
+def test_method_options_are_bounded_on_the_server(client, token, controls, field_text):
+    out = _estimate(client, {"source": "upload", "token": token}, **controls)
+    text = _text(out["ebpm-messages"])
+    assert "could not be estimated" in text and field_text in text.lower() and "invalid_" not in text
+    assert out["ebpm-estimates"] == [] and out["ebpm-spec"] is None
