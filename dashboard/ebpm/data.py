@@ -15,12 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.causal import EffectInputError, EffectResult, estimate_effects
-from analytics.causal.bootstrap import interactive_replicates, time_one_replicate
+from analytics.causal.bootstrap import CI_KINDS, interactive_replicates, time_one_replicate
+from analytics.causal.effect_csv import cell_errors
 from analytics.causal.effect_io import (
     MAX_EFFECT_ROWS,
     MAX_PSM_K,
     EffectOptions,
     check_effect_input,
+    column_kinds,
     effect_options,
     note_sampling,
     read_effect_csv,
@@ -28,16 +30,23 @@ from analytics.causal.effect_io import (
     sample_for_analysis,
 )
 from analytics.causal.effects import problem_of
+from analytics.causal.headline import ESTIMANDS
 from analytics.causal.sensitivity import assess_assumptions
 from analytics.student_schema import CATEGORIES
 from warehouse.connection import read_only
 from warehouse.effect_queries import (
+    CLUSTER_COLUMNS,
+    DEFAULT_OUTCOME,
+    PRE_TREATMENT_COVARIATES,
+    SCHOOL_TREATMENT,
     SUBGROUP_COLUMNS,
+    TREATMENT,
     get_effect_students_df,
     get_planted_effect,
     post_treatment_columns,
 )
 from warehouse.publish import published_version
+from warehouse.queries import SCORE_COLUMNS
 from warehouse.uploads import UploadError, resolve_upload
 
 WAREHOUSE = "warehouse"
@@ -173,6 +182,7 @@ TRIMS = {"none": None, "0.01": (0.01, 0.99), "0.05": (0.05, 0.95), "0.1": (0.1, 
 # One interactive request: more replicates belong to the `effect` command.
 TAB_MAX_BOOTSTRAP = 1000
 BOOTSTRAP_DEFAULT = 200
+DEFAULT_FOREST_BY = "lunch"
 CONTROL_KEYS = ("treatment", "outcome", "covariates", "filters", "psm_k", "caliper", "replace", "trim", "cluster",
                 "fixed_effects", "estimand", "bootstrap", "ci")
 
@@ -238,3 +248,65 @@ def validated_spec(controls: dict, *, allow_filters: bool) -> EffectSpec:
              *filters}
     return EffectSpec(treatment, outcome, tuple(dict.fromkeys(c for c in covariates if c not in fixed)), options,
                       tuple(sorted(filters.items())))
+
+
+# ---- which columns the controls offer, and the view a URL asks for -------------------------------
+def upload_choices(frame, current: dict | None) -> dict:
+    """Options from an upload's columns; keep the current choices where they still fit; never pre-select a
+    column with bad cells (inf, overflow, Stata '.', empty)."""
+    current = current or {}
+    kinds = column_kinds(frame)
+    broken = {e["column"] for e in cell_errors(frame, list(frame.columns))}
+    first = lambda names: next((c for c in names if c not in broken), None)
+    treatment = current.get("treatment") if current.get("treatment") in kinds["binary"] else first(kinds["binary"])
+    outcomes = [c for c in kinds["numeric"] + kinds["binary"] if c != treatment]
+    outcome = current.get("outcome") if current.get("outcome") in outcomes else first(reversed(kinds["numeric"]))
+    usable = [c for c in kinds["covariates"] if c not in (treatment, outcome)]
+    after = post_treatment_columns(treatment, outcome)   # e.g. the other scores of a Kaggle-format file
+    covariates = current.get("covariates")
+    chosen = ([c for c in covariates if c in usable] if covariates is not None
+              else [c for c in usable if c not in after and c not in broken])
+    groups = [c for c in kinds["grouping"] if c not in (treatment, outcome)]
+    ids = [c for c in kinds["ids"] if c not in (treatment, outcome) and c not in broken]
+    options = lambda names: [{"label": c, "value": c} for c in names]
+    forest_by = current.get("by")
+    return {"treatment": (options(kinds["binary"]), treatment), "outcome": (options(outcomes), outcome),
+            "covariates": (options(usable), chosen),
+            "forest": (options(groups), forest_by if forest_by in groups else first(groups)),
+            "cluster": (options(ids), current.get("cluster") if current.get("cluster") in ids else None),
+            "fixed-effects": (options(ids), current.get("fixed_effects") if current.get("fixed_effects") in ids
+                              else None)}
+
+
+def _int(text, low: int, high: int, default: int) -> int:
+    return int(text) if isinstance(text, str) and text.isdigit() and low <= int(text) <= high else default
+
+
+def query_state(query: dict) -> dict:
+    """The view a URL asks for, each value checked against what the warehouse tab offers (else its default)."""
+    allowed = (*PRE_TREATMENT_COVARIATES, *SCORE_COLUMNS)
+    try:
+        caliper = float(query.get("caliper", "0.2"))
+    except ValueError:
+        caliper = 0.2
+    boot = _int(query.get("boot"), 20, TAB_MAX_BOOTSTRAP, 0)
+    return {
+        "treatment": query.get("treatment") if query.get("treatment") in (TREATMENT, SCHOOL_TREATMENT) else TREATMENT,
+        "outcome": query.get("outcome") if query.get("outcome") in SCORE_COLUMNS else DEFAULT_OUTCOME,
+        "covariates": ([c for c in (query.get("cov") or "").split(",") if c in allowed] if "cov" in query
+                       else list(PRE_TREATMENT_COVARIATES)),
+        "filters": {c: query.get(f"sub_{c}") if query.get(f"sub_{c}") in CATEGORIES[c] else None
+                    for c in SUBGROUP_COLUMNS},
+        "by": query.get("by") if query.get("by") in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY,
+        "psm_k": _int(query.get("k"), 1, 20, 1),
+        "caliper": None if query.get("caliper") == "none" else (caliper if 0 < caliper <= 5 else 0.2),
+        "replace": query.get("replace") != "0",
+        "trim": query.get("trim") if query.get("trim") in TRIMS else "none",
+        "cluster": query.get("cluster") if query.get("cluster") in CLUSTER_COLUMNS else None,
+        "fixed_effects": query.get("fe") if query.get("fe") in CLUSTER_COLUMNS else None,
+        "estimand": query.get("estimand") if query.get("estimand") in ESTIMANDS else "ATE",
+        "bootstrap": bool(boot), "boot_n": boot or BOOTSTRAP_DEFAULT,
+        "ci": query.get("ci") if query.get("ci") in CI_KINDS else "percentile",
+    }
+
+

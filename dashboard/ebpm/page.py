@@ -16,8 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 
 from analytics.causal import EffectInputError, e_values, estimate_subgroup_effects
 from analytics.causal.effect_csv import cell_errors
-from analytics.causal.effect_io import MAX_EFFECT_ROWS, column_kinds, read_effect_csv
-from analytics.causal.headline import ESTIMANDS
+from analytics.causal.effect_io import MAX_EFFECT_ROWS, read_effect_csv
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
 from dashboard.common.context import log_event, request_lang, settings
@@ -26,7 +25,7 @@ from dashboard.common.i18n import t
 from dashboard.common.provenance import demo_badge, empty_kind, empty_state
 from dashboard.ebpm import view
 from dashboard.ebpm.data import (
-    BOOTSTRAP_DEFAULT,
+    DEFAULT_FOREST_BY,
     TAB_MAX_BOOTSTRAP,
     TRIMS,
     UPLOAD,
@@ -36,8 +35,10 @@ from dashboard.ebpm.data import (
     input_errors,
     load_frame,
     planted_effect,
+    query_state,
     sensitivity,
     source_from_store,
+    upload_choices,
     validated_spec,
 )
 from dashboard.overview.page import overview_layout, register_overview_callbacks
@@ -48,14 +49,11 @@ from warehouse.effect_queries import (
     SCHOOL_TREATMENT,
     SUBGROUP_COLUMNS,
     TREATMENT,
-    post_treatment_columns,
 )
 from warehouse.queries import SCORE_COLUMNS
 from warehouse.uploads import UploadError, expire_uploads, store_upload
 
 PAGE = "ebpm"
-DEFAULT_FOREST_BY = "lunch"
-CI_CHOICES = ("percentile", "bca")
 WAREHOUSE_STORE = {"source": "warehouse"}
 dash.register_page(__name__, path="/ebpm", order=1, name="EBPM", title="EduLoop · EBPM")
 register_overview_callbacks(PAGE)
@@ -100,97 +98,6 @@ def _warehouse_controls(lang: str, state: dict) -> dict:
     }
 
 
-def _upload_controls(frame, current: dict | None) -> dict:
-    """Options from an upload's columns; keep the current choices where they still fit; never pre-select a
-    column with bad cells (inf, overflow, Stata '.', empty)."""
-    current = current or {}
-    kinds = column_kinds(frame)
-    broken = {e["column"] for e in cell_errors(frame, list(frame.columns))}
-    first = lambda names: next((c for c in names if c not in broken), None)
-    treatment = current.get("treatment") if current.get("treatment") in kinds["binary"] else first(kinds["binary"])
-    outcomes = [c for c in kinds["numeric"] + kinds["binary"] if c != treatment]
-    outcome = current.get("outcome") if current.get("outcome") in outcomes else first(reversed(kinds["numeric"]))
-    usable = [c for c in kinds["covariates"] if c not in (treatment, outcome)]
-    after = post_treatment_columns(treatment, outcome)   # e.g. the other scores of a Kaggle-format file
-    covariates = current.get("covariates")
-    chosen = ([c for c in covariates if c in usable] if covariates is not None
-              else [c for c in usable if c not in after and c not in broken])
-    groups = [c for c in kinds["grouping"] if c not in (treatment, outcome)]
-    ids = [c for c in kinds["ids"] if c not in (treatment, outcome) and c not in broken]
-    options = lambda names: [{"label": c, "value": c} for c in names]
-    forest_by = current.get("by")
-    return {"treatment": (options(kinds["binary"]), treatment), "outcome": (options(outcomes), outcome),
-            "covariates": (options(usable), chosen),
-            "forest": (options(groups), forest_by if forest_by in groups else first(groups)),
-            "cluster": (options(ids), current.get("cluster") if current.get("cluster") in ids else None),
-            "fixed-effects": (options(ids), current.get("fixed_effects") if current.get("fixed_effects") in ids
-                              else None)}
-
-
-def _dropdown(name: str, label: str, options, value, md: int = 3, **kwargs) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, html_for=_id(name)),
-                    dcc.Dropdown(id=_id(name), options=options, value=value, **kwargs)], md=md)
-
-
-def _int(text, low: int, high: int, default: int) -> int:
-    return int(text) if isinstance(text, str) and text.isdigit() and low <= int(text) <= high else default
-
-
-def query_state(query: dict) -> dict:
-    """The view a URL asks for, each value checked against what the warehouse tab offers (else its default)."""
-    allowed = (*PRE_TREATMENT_COVARIATES, *SCORE_COLUMNS)
-    try:
-        caliper = float(query.get("caliper", "0.2"))
-    except ValueError:
-        caliper = 0.2
-    boot = _int(query.get("boot"), 20, TAB_MAX_BOOTSTRAP, 0)
-    return {
-        "treatment": query.get("treatment") if query.get("treatment") in (TREATMENT, SCHOOL_TREATMENT) else TREATMENT,
-        "outcome": query.get("outcome") if query.get("outcome") in SCORE_COLUMNS else DEFAULT_OUTCOME,
-        "covariates": ([c for c in (query.get("cov") or "").split(",") if c in allowed] if "cov" in query
-                       else list(PRE_TREATMENT_COVARIATES)),
-        "filters": {c: query.get(f"sub_{c}") if query.get(f"sub_{c}") in CATEGORIES[c] else None
-                    for c in SUBGROUP_COLUMNS},
-        "by": query.get("by") if query.get("by") in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY,
-        "psm_k": _int(query.get("k"), 1, 20, 1),
-        "caliper": None if query.get("caliper") == "none" else (caliper if 0 < caliper <= 5 else 0.2),
-        "replace": query.get("replace") != "0",
-        "trim": query.get("trim") if query.get("trim") in TRIMS else "none",
-        "cluster": query.get("cluster") if query.get("cluster") in CLUSTER_COLUMNS else None,
-        "fixed_effects": query.get("fe") if query.get("fe") in CLUSTER_COLUMNS else None,
-        "estimand": query.get("estimand") if query.get("estimand") in ESTIMANDS else "ATE",
-        "bootstrap": bool(boot), "boot_n": boot or BOOTSTRAP_DEFAULT,
-        "ci": query.get("ci") if query.get("ci") in CI_CHOICES else "percentile",
-    }
-
-
-def _options_row(lang: str, state: dict, controls: dict) -> html.Details:
-    number = lambda name, value, **kw: dbc.Input(id=_id(name), type="number", value=value, debounce=True, **kw)
-    return html.Details([html.Summary(t("ebpm.options", lang)), dbc.Row([
-        dbc.Col([dbc.Label(t("ebpm.psm_k", lang), html_for=_id("psm-k")),
-                 number("psm-k", state["psm_k"], min=1, max=20, step=1)], md=3),
-        dbc.Col([dbc.Label(t("ebpm.caliper", lang), html_for=_id("caliper")),
-                 number("caliper", state["caliper"], min=0, max=5, step=0.05)], md=3),
-        dbc.Col(dbc.Switch(id=_id("replace"), label=t("ebpm.replace", lang), value=state["replace"]), md=3,
-                className="d-flex align-items-end"),
-        _dropdown("trim", t("ebpm.trim", lang), [
-            {"label": t("ebpm.trim.none", lang) if bounds is None else
-             t("ebpm.trim.range", lang, low=bounds[0], high=bounds[1]), "value": key}
-            for key, bounds in TRIMS.items()], state["trim"], clearable=False),
-        _dropdown("cluster", t("ebpm.cluster", lang), *controls["cluster"], placeholder=t("ebpm.none", lang)),
-        _dropdown("fixed-effects", t("ebpm.fixed_effects", lang), *controls["fixed-effects"],
-                  placeholder=t("ebpm.none", lang)),
-        _dropdown("estimand", t("ebpm.estimand", lang), [{"label": t(f"ebpm.estimand.{e}", lang), "value": e}
-                                                         for e in ESTIMANDS], state["estimand"], clearable=False),
-        dbc.Col(dbc.Switch(id=_id("bootstrap"), label=t("ebpm.bootstrap", lang), value=state["bootstrap"]), md=3,
-                className="d-flex align-items-end"),
-        dbc.Col([dbc.Label(t("ebpm.bootstrap_n", lang, maximum=TAB_MAX_BOOTSTRAP), html_for=_id("bootstrap-n")),
-                 number("bootstrap-n", state["boot_n"], min=20, max=TAB_MAX_BOOTSTRAP, step=10)], md=3),
-        _dropdown("ci", t("ebpm.ci", lang), [{"label": t(f"ebpm.ci.{c}", lang), "value": c} for c in CI_CHOICES],
-                  state["ci"], clearable=False),
-    ], className="g-2 mt-1")], className="mb-3", open=bool(state["cluster"] or state["fixed_effects"]))
-
-
 def _heading(name: str, lang: str, **kwargs) -> html.H4:
     return html.H4([t(f"ebpm.{name}", lang), html.Span(id=_id(f"badge-{name}"))], **kwargs)
 
@@ -203,7 +110,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
     controls = _warehouse_controls(lang, state)
     limit_mb = settings().max_upload_bytes / 2**20
     graph = lambda name: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False}))
-    filters = [_dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
+    filters = [view.dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
                                                                     for v in CATEGORIES[c]], state["filters"][c],
                          placeholder=t("common.all", lang)) for c in SUBGROUP_COLUMNS]
     return html.Div([
@@ -225,13 +132,13 @@ def layout(lang: str | None = None, **query) -> html.Div:
             dbc.Alert(id=_id("upload-status"), is_open=False, className="mt-2 mb-0"),
             view.upload_problems([], lang),
         ]), className="mb-3"),
-        dbc.Row([_dropdown("treatment", t("ebpm.treatment", lang), *controls["treatment"], clearable=False),
-                 _dropdown("outcome", t("ebpm.outcome", lang), *controls["outcome"], clearable=False),
-                 _dropdown("covariates", t("ebpm.covariates", lang), *controls["covariates"], multi=True, md=6)],
+        dbc.Row([view.dropdown("treatment", t("ebpm.treatment", lang), *controls["treatment"], clearable=False),
+                 view.dropdown("outcome", t("ebpm.outcome", lang), *controls["outcome"], clearable=False),
+                 view.dropdown("covariates", t("ebpm.covariates", lang), *controls["covariates"], multi=True, md=6)],
                 className="g-2 mb-2"),
         html.Div([dbc.Label(t("ebpm.filters", lang), className="fw-bold"), dbc.Row(filters, className="g-2")],
                  id=_id("filters"), className="mb-2"),
-        _options_row(lang, state, controls),
+        view.options_panel(lang, state, controls, trims=TRIMS, max_bootstrap=TAB_MAX_BOOTSTRAP),
         dcc.Loading(html.Div(id=_id("messages"))),
         html.Div(id=_id("headline")),
         _heading("estimates", lang),
@@ -246,7 +153,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         html.H4(t("ebpm.assumptions", lang), className="mt-3"),
         dcc.Loading(html.Div(id=_id("assumptions"))),
         _heading("forest", lang, className="mt-3"),
-        dbc.Row(_dropdown("forest-by", t("ebpm.forest.by", lang), *controls["forest"], clearable=False),
+        dbc.Row(view.dropdown("forest-by", t("ebpm.forest.by", lang), *controls["forest"], clearable=False),
                 className="mb-2"),
         graph("forest"),
         # {source: "warehouse"} or {source: "upload", token, name, rows}: never a path or the data itself.
@@ -318,7 +225,7 @@ def update_controls(data, outcome, treatment, covariates, by, cluster, fixed_eff
                "fixed_effects": fixed_effects}
     if source.kind == UPLOAD:
         frame = load_frame(source)
-        controls = _upload_controls(frame, None if new_data else current)
+        controls = upload_choices(frame, None if new_data else current)
         text = t("ebpm.data.upload", lang, name=source.name, n_rows=f"{len(frame):,}")
     else:
         state = query_state({})

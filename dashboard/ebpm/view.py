@@ -18,7 +18,9 @@ from analytics.causal import (
     make_love_plot_figure,
     make_overlap_figure,
 )
+from analytics.causal.bootstrap import CI_KINDS
 from analytics.causal.design import LEVEL_SEPARATOR
+from analytics.causal.headline import ESTIMANDS
 from analytics.causal.messages import TERMS, describe
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import TABLE, labels, t
@@ -30,6 +32,44 @@ PLACEBO_BINS = 20
 REFUTATION_COLUMNS = ("check", "estimate", "ci_low", "ci_high", "expected", "passed")
 
 
+def _element(name: str) -> str:
+    return f"{PAGE}-{name}"
+
+
+def dropdown(name: str, label: str, options, value, md: int = 3, **kwargs) -> dbc.Col:
+    """A labelled dropdown of this tab (id ebpm-<name>) in a grid column."""
+    return dbc.Col([dbc.Label(label, html_for=_element(name)),
+                    dcc.Dropdown(id=_element(name), options=options, value=value, **kwargs)], md=md)
+
+
+def options_panel(lang: str, state: dict, controls: dict, *, trims: dict, max_bootstrap: int) -> html.Details:
+    """The method options (PSM, trimming, cluster, fixed effects, estimand, bootstrap), set from `state`."""
+    number = lambda name, value, **kw: dbc.Input(id=_element(name), type="number", value=value, debounce=True, **kw)
+    return html.Details([html.Summary(t("ebpm.options", lang)), dbc.Row([
+        dbc.Col([dbc.Label(t("ebpm.psm_k", lang), html_for=_element("psm-k")),
+                 number("psm-k", state["psm_k"], min=1, max=20, step=1)], md=3),
+        dbc.Col([dbc.Label(t("ebpm.caliper", lang), html_for=_element("caliper")),
+                 number("caliper", state["caliper"], min=0, max=5, step=0.05)], md=3),
+        dbc.Col(dbc.Switch(id=_element("replace"), label=t("ebpm.replace", lang), value=state["replace"]), md=3,
+                className="d-flex align-items-end"),
+        dropdown("trim", t("ebpm.trim", lang), [
+            {"label": t("ebpm.trim.none", lang) if bounds is None else
+             t("ebpm.trim.range", lang, low=bounds[0], high=bounds[1]), "value": key}
+            for key, bounds in trims.items()], state["trim"], clearable=False),
+        dropdown("cluster", t("ebpm.cluster", lang), *controls["cluster"], placeholder=t("ebpm.none", lang)),
+        dropdown("fixed-effects", t("ebpm.fixed_effects", lang), *controls["fixed-effects"],
+                  placeholder=t("ebpm.none", lang)),
+        dropdown("estimand", t("ebpm.estimand", lang), [{"label": t(f"ebpm.estimand.{e}", lang), "value": e}
+                                                         for e in ESTIMANDS], state["estimand"], clearable=False),
+        dbc.Col(dbc.Switch(id=_element("bootstrap"), label=t("ebpm.bootstrap", lang), value=state["bootstrap"]), md=3,
+                className="d-flex align-items-end"),
+        dbc.Col([dbc.Label(t("ebpm.bootstrap_n", lang, maximum=max_bootstrap), html_for=_element("bootstrap-n")),
+                 number("bootstrap-n", state["boot_n"], min=20, max=max_bootstrap, step=10)], md=3),
+        dropdown("ci", t("ebpm.ci", lang), [{"label": t(f"ebpm.ci.{c}", lang), "value": c} for c in CI_KINDS],
+                  state["ci"], clearable=False),
+    ], className="g-2 mt-1")], className="mb-3", open=bool(state["cluster"] or state["fixed_effects"]))
+
+
 def term(name: str, lang: str) -> str:
     """A method, sample or group name in `lang`."""
     entry = TERMS.get(name)
@@ -38,7 +78,7 @@ def term(name: str, lang: str) -> str:
 
 def column_label(column: str, lang: str) -> str:
     """A warehouse column's display name (uploaded columns keep their own names)."""
-    for key in (f"overview.filter.{column}", f"subject.{column}"):
+    for key in (f"overview.filter.{column}", f"subject.{column}", f"ebpm.column.{column}"):
         if key in TABLE:
             return t(key, lang)
     return column
