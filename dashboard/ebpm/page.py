@@ -189,7 +189,7 @@ def load_upload(contents, _reset, filename, lang):
         expire_uploads(cfg.data_dir)
         info = store_upload(cfg.data_dir, data, name=name, max_bytes=cfg.max_upload_bytes, max_rows=MAX_EFFECT_ROWS)
     except UploadError as exc:
-        return _upload_error(lang, view.store_error(exc.code, exc.params, lang))
+        return _upload_error(lang, view.store_error(exc.code, exc.params, lang, name))
     except (binascii.Error, ValueError) as exc:
         errors = exc.errors if isinstance(exc, EffectInputError) else [{"code": "not_text", "name": name}]
         return _upload_error(lang, " ".join(describe(e, lang) for e in errors))

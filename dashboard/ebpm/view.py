@@ -295,12 +295,14 @@ def upload_problems(errors: list[dict], lang: str) -> html.Div:
                              className="small mb-0")], id=f"{PAGE}-upload-problems", className="mt-2")
 
 
-def store_error(code: str, params: dict, lang: str) -> str:
-    """A refused store or upload (forged, expired, too large) as one sentence."""
-    if code == "file_too_large":
+def store_error(code: str, params: dict, lang: str, name: str = "") -> str:
+    """A refused store or upload (forged, unknown, expired, too large, empty, too many rows) as one sentence."""
+    if code == "file_too_large":   # the upload store counts bytes; the shared sentence speaks MB
         params = {"size_mb": params.get("size_bytes", 0) / 2**20, "limit_mb": params.get("limit_bytes", 0) / 2**20}
+    if code in ("file_too_large", "empty_file", "too_many_rows"):
+        return describe({"code": code, "message_params": {**params, "name": name}}, lang)
     key = f"ebpm.store.{code}"
-    return t(key if key in TABLE else "ebpm.store.forged_store", lang, **params)
+    return t(key if key in TABLE else "ebpm.store.forged_store", lang)
 
 
 def _evidence_lines(item: dict, lang: str, names: dict[str, str]) -> list[str]:
