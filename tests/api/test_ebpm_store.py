@@ -108,3 +108,44 @@ def test_method_options_are_bounded_on_the_server(client, token, controls, field
     text = _text(out["ebpm-messages"])
     assert "could not be estimated" in text and field_text in text.lower() and "invalid_" not in text
     assert out["ebpm-estimates"] == [] and out["ebpm-spec"] is None
+
+
+WAREHOUSE_CONTROLS = {"ebpm-treatment": "test_prep", "ebpm-outcome": "math_score",
+                      "ebpm-covariates": ["gender", "race_ethnicity", "parental_education", "lunch"]}
+
+
+def test_a_warehouse_without_students_shows_the_empty_state(client, data_dir):
+    import duckdb
+
+    from dashboard.common.i18n import t
+    from warehouse.schema import apply_schema
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    apply_schema(con)
+    con.close()
+    out = _estimate(client, {"source": "warehouse"}, **WAREHOUSE_CONTROLS)
+    assert t("common.empty.students.title", "en") in _text(out["ebpm-messages"])
+    assert out["ebpm-estimates"] == [] and out["ebpm-headline"] == []
+
+
+@pytest.mark.slow
+def test_real_students_get_estimates_without_the_demo_badge(client, data_dir):
+    import subprocess
+
+    from tests.helpers import PYTHON, ROOT, run_env
+
+    groups, parents = "ABCDE", ["some high school", "high school", "some college", "bachelor's degree"]
+    lines = ["gender,race/ethnicity,parental level of education,lunch,test preparation course,math score,"
+             "reading score,writing score"]
+    for i in range(120):
+        lines.append(f"{'female' if i % 2 else 'male'},group {groups[i % 5]},{parents[i % 4]},"
+                     f"{'standard' if i % 3 else 'free/reduced'},{'none' if i % 4 else 'completed'},"
+                     f"{40 + (i * 37) % 55},{45 + (i * 29) % 50},{50 + (i * 17) % 45}")
+    (data_dir / "students.csv").write_text("\n".join(lines) + "\n")
+    done = subprocess.run([PYTHON, "-m", "pipelines", "build", "--students", str(data_dir / "students.csv")],
+                          cwd=ROOT, env=run_env(data_dir), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    out = _estimate(client, {"source": "warehouse"}, **WAREHOUSE_CONTROLS)
+    assert "ebpm-headline-card" in _text(out["ebpm-headline"])
+    badges = {key: value for key, value in out.items() if key.startswith("ebpm-badge-")}
+    assert len(badges) == 4 and set(map(str, badges.values())) == {"None"}
