@@ -33,7 +33,9 @@ from analytics.causal.effects import problem_of
 from analytics.causal.headline import ESTIMANDS
 from analytics.causal.sensitivity import assess_assumptions
 from analytics.student_schema import CATEGORIES
-from warehouse.connection import read_only
+from dashboard.common.data import current_provenance
+from dashboard.common.provenance import empty_kind
+from warehouse.connection import WarehouseMissing, read_only
 from warehouse.effect_queries import (
     CLUSTER_COLUMNS,
     DEFAULT_OUTCOME,
@@ -123,6 +125,14 @@ def load_frame(source: Source, filters: tuple[tuple[str, str], ...] = ()) -> pd.
         return read_effect_csv(data, source.name, max_bytes=len(data), max_rows=MAX_EFFECT_ROWS)
     with read_only(source.location) as con:
         return sample_for_analysis(get_effect_students_df(con, dict(filters)))
+
+
+def has_students(db_path: str | Path) -> bool:
+    """Whether the warehouse holds any student (a missing or unreadable file holds none to analyse)."""
+    try:
+        return empty_kind(current_provenance(db_path), ("students",)) is None
+    except WarehouseMissing:   # WarehouseUnreadable too: the page shows the "no students yet" state
+        return False
 
 
 def planted_effect(source: Source, treatment: str, outcome: str) -> float | None:

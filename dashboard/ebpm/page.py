@@ -22,7 +22,7 @@ from analytics.student_schema import CATEGORIES
 from dashboard.common.context import log_event, request_lang, settings
 from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
-from dashboard.common.provenance import demo_badge, empty_kind, empty_state
+from dashboard.common.provenance import demo_badge, empty_state
 from dashboard.ebpm import view
 from dashboard.ebpm.data import (
     DEFAULT_FOREST_BY,
@@ -32,6 +32,7 @@ from dashboard.ebpm.data import (
     StoreError,
     auto_bootstrap,
     effect_result,
+    has_students,
     input_errors,
     load_frame,
     planted_effect,
@@ -69,7 +70,7 @@ def _source(data):
 
 
 def _has_students() -> bool:
-    return empty_kind(current_provenance(settings().db_path), ("students",)) is None
+    return has_students(settings().db_path)
 
 
 def _warehouse_treatments() -> list[str]:
