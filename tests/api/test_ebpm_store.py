@@ -43,19 +43,24 @@ def token(data_dir) -> str:
     return store_upload(data_dir, csv.read_bytes(), name="trial.csv", max_bytes=10**7, max_rows=10**5).token
 
 
-def _estimate(client, store, **controls) -> dict:
-    """Post the estimates callback as the browser would; return {element id: its new value}."""
+def _call(client, marker: str, values: dict, state: dict) -> dict:
+    """Post the callback whose outputs include `marker` as the browser would; return {element id: new value}."""
     deps = client.get("/_dash-dependencies").get_json()
-    dep = next(d for d in deps if "ebpm-headline.children" in d["output"])
+    dep = next(d for d in deps if marker in d["output"])
     outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in dep["output"].strip(".").split("...")]
-    values = {"ebpm-data": store, **CONTROLS, **controls}
-    body = {"output": dep["output"], "outputs": outputs,
+    body = {"output": dep["output"], "outputs": outputs if "..." in dep["output"] else outputs[0],
             "inputs": [{"id": i["id"], "property": i["property"], "value": values[i["id"]]} for i in dep["inputs"]],
-            "state": [{"id": "ebpm-ui-lang", "property": "data", "value": "en"}],
-            "changedPropIds": ["ebpm-data.data"]}
+            "state": [{"id": i["id"], "property": i["property"], "value": state[i["id"]]} for i in dep["state"]],
+            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return {key: next(iter(value.values())) for key, value in response.get_json()["response"].items()}
+
+
+def _estimate(client, store, **controls) -> dict:
+    """The estimates callback for this store and these control values (English)."""
+    return _call(client, "ebpm-headline.children", {"ebpm-data": store, **CONTROLS, **controls},
+                 {"ebpm-ui-lang": "en"})
 
 
 def _text(component) -> str:
@@ -149,3 +154,17 @@ def test_real_students_get_estimates_without_the_demo_badge(client, data_dir):
     assert "ebpm-headline-card" in _text(out["ebpm-headline"])
     badges = {key: value for key, value in out.items() if key.startswith("ebpm-badge-")}
     assert len(badges) == 4 and set(map(str, badges.values())) == {"None"}
+
+
+@pytest.mark.parametrize("spec", [
+    {"treatment": "treat", "outcome": "y", "covariates": ["motivation"], "psm_k": 100000},
+    {"treatment": "treat", "outcome": "y", "covariates": ["motivation"], "bootstrap": 5000},
+    {"treatment": "treat", "outcome": "y", "covariates": ["motivation"], "path": "/etc/passwd"},
+])
+def test_forged_spec_store_runs_no_check(client, token, spec):
+    state = {"ebpm-data": {"source": "upload", "token": token}, "ebpm-ui-lang": "en"}
+    out = _call(client, "ebpm-sensitivity.children", {"ebpm-spec": spec}, state)
+    assert out == {"ebpm-sensitivity": [], "ebpm-assumptions": []}
+    good = {"treatment": "treat", "outcome": "y", "covariates": ["motivation", "baseline"]}
+    assert "ebpm-placebo" in _text(_call(client, "ebpm-sensitivity.children", {"ebpm-spec": good},
+                                         state)["ebpm-sensitivity"])
