@@ -10,6 +10,7 @@ STRINGS = {
     "nav.operations": {"en": "Operations", "ja": "運用"},
     "nav.language": {"en": "Language", "ja": "言語"},
     "common.download_csv": {"en": "Download CSV", "ja": "CSVをダウンロード"},
+    "common.download_xlsx": {"en": "Download Excel", "ja": "Excelをダウンロード"},
     "common.all": {"en": "All", "ja": "すべて"},
     "common.no_data": {"en": "No data for this selection.", "ja": "この条件に該当するデータがありません。"},
     "common.error_title": {"en": "Something went wrong", "ja": "エラーが発生しました"},
