@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -58,6 +58,14 @@ def _settle(dash_duo, selector: str) -> None:
     time.sleep(1.0)
 
 
+def _screenshot(dash_duo, name: str) -> None:
+    """The whole page in Japanese, for docs/<tab>.png (README links them)."""
+    height = dash_duo.driver.execute_script("return document.documentElement.scrollHeight")
+    dash_duo.driver.set_window_size(1280, min(max(int(height), 900), 2400))
+    time.sleep(0.5)   # let Plotly re-lay out the graphs for the new size
+    dash_duo.driver.save_screenshot(str(ROOT / "docs" / f"{name}.png"))
+
+
 def _graph_locales(dash_duo) -> list[str]:
     return dash_duo.driver.execute_script(
         "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g._context && g._context.locale);")
@@ -83,6 +91,7 @@ def test_page_in_japanese_has_no_english_words(dash_duo, app, path):
     locales = _graph_locales(dash_duo)
     assert locales and set(locales) == {"ja"}
     found = english_words(dash_duo.driver.execute_script(COLLECT_TEXT))
+    _screenshot(dash_duo, path.strip("/"))
     assert sorted(found) == [], f"English words on {path} in ja: {sorted(found)}"
 
 
