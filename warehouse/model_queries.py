@@ -85,8 +85,9 @@ def get_tuning_trials_df(con, version: str) -> pd.DataFrame:
 
 # ---- model inputs -----------------------------------------------------------------------------
 def get_student_record(con, student_id: str) -> dict[str, Any] | None:
-    """The seven model inputs (and true math score) of one student, or None."""
-    df = con.execute(f"SELECT student_id, {', '.join(STUDENT_FEATURES)}, math_score FROM core.students "
+    """The seven model inputs, true math score and source (file, CSV line) of one student, or None."""
+    df = con.execute(f"SELECT student_id, {', '.join(STUDENT_FEATURES)}, math_score, source, line_no "
+                     "FROM core.students "
                      "WHERE student_id = ?", [student_id]).df()
     return None if df.empty else df.iloc[0].to_dict()
 
@@ -137,6 +138,13 @@ def get_intervention_df(con, *, risk_levels: tuple[str, ...] = ("high",), school
         WHERE list_contains($levels, r.risk_level) AND ($school IS NULL OR s.school_id = $school)
         ORDER BY r.risk_probability DESC, r.student_id LIMIT $limit""",
                        {"levels": list(risk_levels), "school": school_id, "limit": int(limit)}).df()
+
+
+def get_scored_outcomes(con) -> tuple[np.ndarray, np.ndarray]:
+    """(risk probability, true math score) of every batch-scored student (for the cutoff explorer)."""
+    arrays = con.execute("SELECT r.risk_probability, s.math_score FROM ml.risk_scores r "
+                         "JOIN core.students s USING (student_id)").fetchnumpy()
+    return (np.asarray(arrays["risk_probability"], dtype=float), np.asarray(arrays["math_score"], dtype=float))
 
 
 def get_school_ids(con) -> list[str]:

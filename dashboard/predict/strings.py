@@ -1,15 +1,13 @@
-"""Predict tab strings, including the A/B advice messages (ADVICE) shown after each prediction."""
+"""Predict tab strings, including the A/B advice messages shown after each prediction."""
 
-# Advice under test ('advice-v1'): per risk level, variant A is direct and variant B encouraging;
-# each has two messages ("show another" moves to the next). Keys are in STRINGS below.
-ADVICE_EXPERIMENT = "advice-v1"
-ADVICE_VARIANTS = ("A", "B")
+# Advice under test (the declared experiment 'advice-v1'): per advice group (analytics.advice.advice_group),
+# variant A is direct and variant B encouraging; each has two messages ("show another" moves to the next).
 ADVICE_MESSAGES_PER_VARIANT = 2
 
 
-def advice_key(level: str, variant: str, index: int) -> str:
+def advice_key(group: str, variant: str, index: int) -> str:
     """The STRINGS key of one advice message (index wraps around)."""
-    return f"predict.advice.{level}.{variant}.{index % ADVICE_MESSAGES_PER_VARIANT + 1}"
+    return f"predict.advice.{group}.{variant}.{index % ADVICE_MESSAGES_PER_VARIANT + 1}"
 
 
 STRINGS = {
@@ -24,8 +22,10 @@ STRINGS = {
     "predict.input.title": {"en": "Student", "ja": "生徒"},
     "predict.student_id": {"en": "Student ID", "ja": "生徒ID"},
     "predict.student_id.placeholder": {"en": "e.g. S0000001 (optional)", "ja": "例: S0000001（任意）"},
-    "predict.student_id.help": {"en": "With an ID, that student's data is used; otherwise the fields below.",
-                                "ja": "IDを入力するとその生徒のデータを使います。空欄なら下の項目を使います。"},
+    "predict.student_id.help": {"en": "Enter an ID and press Load to put that student's data in the form; edit it "
+                                      "to see the prediction before and after. Without an ID, the fields are used.",
+                                "ja": "IDを入力して「読み込む」を押すと、その生徒のデータがフォームに入ります。値を変更すると"
+                                      "変更前後の予測を比べられます。IDが空欄なら入力した項目を使います。"},
     "predict.student_not_found": {"en": "No student with ID {student_id}.", "ja": "生徒ID {student_id} は見つかりません。"},
     "predict.feature.gender": {"en": "Gender", "ja": "性別"},
     "predict.feature.race_ethnicity": {"en": "Race/ethnicity group", "ja": "人種・民族グループ"},
@@ -84,6 +84,19 @@ STRINGS = {
                                 "ja": "サポートがあります。試験対策講座で多くの生徒が力を伸ばしています。"},
     "predict.advice.high.B.2": {"en": "It is not too late — a tutor can help you build confidence step by step.",
                                 "ja": "まだ間に合います。個別指導で一歩ずつ自信をつけていきましょう。"},
+    # a high-risk student who already completed test prep: no "enrol in the course"
+    "predict.advice.high_prepped.A.1": {
+        "en": "At risk, although the test preparation course is done. Meet the math teacher to find the gaps.",
+        "ja": "試験対策講座は受講済みですが要支援です。数学の先生と面談し、つまずいている所を確認しましょう。"},
+    "predict.advice.high_prepped.A.2": {
+        "en": "At risk after the course. Set up weekly tutoring focused on the topics still missed.",
+        "ja": "講座の受講後も要支援です。まだ理解できていない単元に絞って、週1回の個別指導を受けましょう。"},
+    "predict.advice.high_prepped.B.1": {
+        "en": "You already did the course — well done. A tutor can now help with the topics that are still hard.",
+        "ja": "試験対策講座をやり遂げましたね。次は個別指導で、まだ難しい単元を一緒に克服しましょう。"},
+    "predict.advice.high_prepped.B.2": {
+        "en": "Keep going: short daily practice on a few problem types builds on what the course taught.",
+        "ja": "その調子です。講座で学んだことを土台に、毎日少しずつ問題演習を続けましょう。"},
     "predict.advice.follow": {"en": "Follow this advice", "ja": "このアドバイスに従う"},
     "predict.advice.another": {"en": "Show another", "ja": "別の提案を見る"},
     "predict.advice.share": {"en": "Share", "ja": "共有する"},
