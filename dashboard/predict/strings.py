@@ -102,8 +102,60 @@ STRINGS = {
     "predict.advice.share": {"en": "Share", "ja": "共有する"},
     "predict.advice.done.follow": {"en": "Recorded: this advice will be followed.",
                                    "ja": "記録しました: このアドバイスに従います。"},
-    "predict.advice.done.share": {"en": "Recorded: marked for sharing with the student's teachers.",
-                                  "ja": "記録しました: 担当の先生と共有します。"},
+    "predict.advice.done.share": {"en": "Recorded. Copy the link below or scan the QR code to open this prediction.",
+                                  "ja": "記録しました。下のリンクをコピーするか、QRコードを読み取るとこの予測を開けます。"},
+    "predict.share.title": {"en": "Link to this prediction", "ja": "この予測へのリンク"},
+    "predict.share.copy": {"en": "Copy the link", "ja": "リンクをコピー"},
+    "predict.share.qr": {"en": "QR code of the link", "ja": "リンクのQRコード"},
+    "predict.load": {"en": "Load", "ja": "読み込む"},
+    "predict.loaded": {"en": "Loaded student {student_id}{where}. Edit any field and press Predict to compare.",
+                       "ja": "生徒 {student_id}{where} を読み込みました。項目を変更して「予測する」を押すと比較できます。"},
+    "predict.loaded.line": {"en": " ({source}, CSV line {line})", "ja": "（{source} の {line} 行目）"},
+    "predict.compare.title": {"en": "What if: before and after your changes",
+                              "ja": "もしも: 変更前と変更後の比較"},
+    "predict.compare.before": {"en": "Before (the student's data)", "ja": "変更前（生徒のデータ）"},
+    "predict.compare.after": {"en": "After (with your changes)", "ja": "変更後（入力した値）"},
+    "predict.compare.risk": {"en": "Risk: {level} ({probability})", "ja": "リスク: {level}（{probability}）"},
+    "predict.compare.delta": {"en": "Change in the predicted math score: {delta} points",
+                              "ja": "数学の予測得点の変化: {delta} 点"},
+    "predict.shap_vs_ebpm": {
+        "en": "Why the signs differ: inside this model, test prep moves this prediction by {shap} points — an "
+              "association among students with the same reading and writing scores. The EBPM tab estimates the "
+              "course's causal effect on math at {effect} points (comparing similar students with and without "
+              "the course). Use the EBPM figure to judge the course; the model's bar only explains this prediction.",
+        "ja": "符号が異なる理由: このモデルの中では、試験対策講座はこの予測を {shap} 点動かしています。これは読解・"
+              "作文の得点が同じ生徒どうしでの関連にすぎません。EBPMタブでは、似た生徒を受講の有無で比べて、講座の"
+              "数学への因果効果を {effect} 点と推定しています。講座の評価にはEBPMの数値を使い、モデルの棒は"
+              "この予測の説明としてのみ読んでください。"},
+    "predict.cutoff.title": {"en": "Explore the risk cutoff", "ja": "要支援のしきい値を試す"},
+    "predict.cutoff.help": {
+        "en": "Move the cutoff to see how many students would be flagged and how many of them really scored "
+              "below the pass mark. Counted on every batch-scored student with a known math score (this includes "
+              "the training students, so new students will fare somewhat worse).",
+        "ja": "しきい値を動かすと、要支援と判定される生徒数と、そのうち実際に合格点を下回った生徒数が変わります。"
+              "数学の得点がわかっている一括スコアリング済みの全生徒で数えています（学習に使った生徒を含むため、"
+              "新しい生徒ではやや悪くなります）。"},
+    "predict.cutoff.label": {"en": "Flag a student when the risk probability is at least",
+                             "ja": "リスク確率がこの値以上の生徒を要支援とする"},
+    "predict.cutoff.production": {"en": "in use: {threshold}", "ja": "運用中: {threshold}"},
+    "predict.cutoff.precision": {"en": "Precision (flagged students truly at risk)",
+                                 "ja": "適合率（要支援判定のうち実際に下回った割合）"},
+    "predict.cutoff.recall": {"en": "Recall (at-risk students who are flagged)",
+                              "ja": "再現率（実際に下回った生徒のうち判定された割合）"},
+    "predict.cutoff.flagged_per_100": {"en": "Students flagged per 100", "ja": "100人あたりの要支援判定数"},
+    "predict.cutoff.vs_production": {"en": "The model in use flags from {production} (red mark on the slider).",
+                                     "ja": "運用中のモデルは {production} 以上で判定します（スライダーの赤い目盛り）。"},
+    "predict.cutoff.confusion_title": {"en": "Confusion matrix at cutoff {threshold} (scored students)",
+                                       "ja": "しきい値 {threshold} での混同行列（スコアリング済みの生徒）"},
+    "predict.status.candidate": {"en": "Candidate: trained and checked, not serving predictions.",
+                                 "ja": "候補: 学習と確認は済んでいますが、予測には使われていません。"},
+    "predict.status.production": {"en": "In production: this model serves the predictions.",
+                                  "ja": "本番運用中: このモデルが予測に使われています。"},
+    "predict.status.archived": {"en": "Archived: replaced by a newer production model.",
+                                "ja": "保管済み: 新しい本番モデルに置き換えられました。"},
+    "predict.status.rejected": {"en": "Rejected: did not pass the quality gate.",
+                                "ja": "不採用: 品質基準を満たしませんでした。"},
+    "predict.status.reason": {"en": "(Recorded reason: {reason})", "ja": "（記録された理由: {reason}）"},
     "predict.advice.done.another": {"en": "Here is another suggestion.", "ja": "別の提案を表示しました。"},
     # model quality
     "predict.models.title": {"en": "How good is the model?", "ja": "モデルの精度"},
