@@ -155,6 +155,15 @@ def model_page_tables(db_path: str | Path, version: str) -> tuple[pd.DataFrame, 
         return mq.get_tuning_trials_df(con, version), mq.get_school_ids(con)
 
 
+def registry(db_path: str | Path) -> pd.DataFrame:
+    """Every registered model version, newest first, re-read only when a new warehouse is published."""
+    def read() -> pd.DataFrame:
+        with read_only(db_path) as con:
+            return mq.get_registry_df(con)
+
+    return by_published_version(db_path, ("registry",), read)
+
+
 def student_record(db_path: str | Path, student_id: str) -> dict[str, Any] | None:
     """One student's features and scores, or None if the id is unknown."""
     with read_only(db_path) as con:

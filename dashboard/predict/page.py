@@ -20,10 +20,13 @@ from analytics.advice import advice_group
 from analytics.experiments import assign_variant
 from analytics.models.risk import RISK_LEVELS
 from analytics.models.schema import CATEGORICAL_FEATURES, FEATURES, SPEC_BY_NAME, validate_student_record
+from dashboard.api.errors import ApiError
+from dashboard.api.model_admin import run_model_command
+from dashboard.common.auth import is_admin
 from dashboard.common.context import log_event, request_lang, session_id, settings
 from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
-from dashboard.common.provenance import empty_kind, empty_state
+from dashboard.common.provenance import demo_badge, empty_kind, empty_state
 from dashboard.overview.page import overview_layout, register_overview_callbacks
 from dashboard.predict import view
 from dashboard.predict.data import (
@@ -34,6 +37,7 @@ from dashboard.predict.data import (
     model_page_tables,
     predict_one,
     production,
+    registry,
     scored_outcomes,
     student_record,
     test_prep_effect,
@@ -53,6 +57,11 @@ DEFAULT_RECORD = {"gender": "female", "race_ethnicity": "group C", "parental_edu
 
 def _id(name: str) -> str:
     return f"{PAGE}-{name}"
+
+
+def _badge(provenance: dict, lang: str, element_id: str):
+    # predictions and model views are computed from (models trained on) the students
+    return demo_badge(provenance, ("students",), lang, element_id)
 
 
 def _query_record(query: dict, base: dict) -> dict:
@@ -114,7 +123,7 @@ def _model_sections(lang: str, models, provenance: dict) -> list:
     trials, schools = model_page_tables(settings().db_path, models.version)
     level_options = [{"label": t(f"predict.risk.{level}", lang), "value": level} for level in RISK_LEVELS]
     return [
-        view.section(t("predict.models.title", lang), view.badge(provenance, lang, _id("models-demo")),
+        view.section(t("predict.models.title", lang), _badge(provenance, lang, _id("models-demo")),
                      html.Div(id=_id("quality")), dbc.Row([
             dbc.Col(dcc.Graph(id=_id("fit")), md=6), dbc.Col(dcc.Graph(id=_id("residuals")), md=6)]), dbc.Row([
                 dbc.Col(dcc.Graph(id=_id("importance")), md=6),
@@ -123,9 +132,11 @@ def _model_sections(lang: str, models, provenance: dict) -> list:
                                       clearable=False),
                          dcc.Graph(id=_id("dependence"))], md=6)]),
             view.risk_block(models, lang)),
-        view.section(t("predict.cutoff.title", lang), view.badge(provenance, lang, _id("cutoff-demo")),
+        view.section(t("predict.cutoff.title", lang), _badge(provenance, lang, _id("cutoff-demo")),
                      view.cutoff_block(models.threshold, lang)),
         html.Div(view.model_card(models, lang), className="mt-4"),
+        view.section(t("predict.admin.title", lang), view.models_admin_block(registry(settings().db_path), lang))
+        if is_admin() else None,
         view.section(t("predict.trials.title", lang), view.trials_table(trials, lang)),
         view.section(t("predict.interventions.title", lang), dbc.Row([
             dbc.Col([dbc.Label(t("predict.interventions.level", lang), html_for=_id("int-level")),
@@ -161,7 +172,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         view.input_card(lang, record, loaded["student_id"] if loaded else "", algorithm, algorithms, default),
         _result_row(lang, cfg.pass_mark)])
     return html.Div([
-        html.H3([t("predict.title", lang), view.badge(provenance, lang, _id("demo"))]),
+        html.H3([t("predict.title", lang), _badge(provenance, lang, _id("demo"))]),
         html.P(t("predict.intro", lang), className="text-muted"),
         dbc.Alert(notice, color="warning", id=_id("notice")) if notice else None,
         form,
@@ -347,3 +358,36 @@ def update_interventions(levels, school, lang):
     levels = tuple(level for level in (levels or []) if level in RISK_LEVELS) or ("high",)
     frame = interventions(settings().db_path, levels, school if isinstance(school, str) else None)
     return view.interventions_table(frame, lang)
+
+
+@callback(
+    output={"open": Output(_id("admin-modal"), "is_open"), "question": Output(_id("admin-question"), "children"),
+            "pending": Output(_id("admin-pending"), "data"), "result": Output(_id("admin-result"), "children")},
+    inputs={"promote": Input(_id("admin-promote"), "n_clicks"), "rollback": Input(_id("admin-rollback"), "n_clicks"),
+            "cancel": Input(_id("admin-cancel"), "n_clicks"), "confirm": Input(_id("admin-confirm"), "n_clicks"),
+            "version": State(_id("admin-version"), "value"), "pending": State(_id("admin-pending"), "data"),
+            "lang": State(_id("ui-lang"), "data")},
+    prevent_initial_call=True,
+)
+def manage_models(promote, rollback, cancel, confirm, version, pending, lang):
+    """Ask before promote / rollback, then run it through the admin API's code path (admins only)."""
+    closed = {"open": False, "question": no_update, "pending": None}
+    if not is_admin():
+        return {**closed, "result": t("predict.admin.refused", lang)}
+    trigger = ctx.triggered_id
+    if trigger in (_id("admin-promote"), _id("admin-rollback")):
+        action = "promote" if trigger == _id("admin-promote") else "rollback"
+        if action == "promote" and version not in set(registry(settings().db_path)["version"]):
+            return {**closed, "result": t("predict.admin.need_version", lang)}
+        return {"open": True, "question": t(f"predict.admin.ask.{action}", lang, version=version),
+                "pending": {"action": action, "version": version}, "result": ""}
+    if trigger != _id("admin-confirm") or not pending:
+        return {**closed, "result": ""}
+    action, version = pending["action"], pending.get("version")
+    try:
+        outcome = run_model_command(["promote", version] if action == "promote" else ["rollback"], action)
+    except ApiError as exc:
+        key = f"predict.admin.error.{exc.code}" + (f".{action}" if exc.code == "conflict" else "")
+        return {**closed, "result": t(key, lang, reason=exc.message)}
+    done = "predict.admin.already" if outcome.get("already") else f"predict.admin.done.{action}"
+    return {**closed, "result": t(done, lang, version=version)}

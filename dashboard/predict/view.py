@@ -28,10 +28,10 @@ from analytics.models.figures import (
     make_roc_figure,
     make_shap_waterfall_figure,
 )
+from analytics.models.promotion import reason_codes
 from analytics.models.schema import CATEGORICAL_FEATURES, FEATURES, SPEC_BY_NAME
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
-from dashboard.common.provenance import demo_badge
 from dashboard.predict.strings import advice_key
 
 if TYPE_CHECKING:   # types only: a view never loads data
@@ -235,11 +235,6 @@ def cutoff_views(metrics: dict, production: float, lang: str):
             tidy(make_confusion_matrix_figure(metrics, labels=text)))
 
 
-def badge(provenance: dict, lang: str, element_id: str):
-    """The demo badge of panels computed from (models trained on) generated students."""
-    return demo_badge(provenance, ("students",), lang, element_id)
-
-
 # ---- model quality ----------------------------------------------------------------------------
 def _algorithm_metrics(models: LoadedModels, algorithm: str) -> dict[str, float]:
     row = models.regression_row
@@ -339,15 +334,52 @@ def model_card(models: LoadedModels, lang: str) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(t("predict.card.title", lang)), dbc.CardBody(body)], id=f"{PAGE}-model-card")
 
 
+STATUSES = ("candidate", "production", "archived", "rejected")
+# Lifecycle reasons written by `promote` / `rollback` (pipelines/model_lifecycle.py), as sentence keys.
+LIFECYCLE_REASONS = (("manual promote", "manual"), ("restored by rollback", "restored"),
+                     ("superseded by run", "superseded"), ("rolled_back", "rolled_back"),
+                     ("not promoted on request", "not_requested"))
+
+
 def status_sentence(row: dict, lang: str) -> str:
-    """A registry status as a sentence (and its recorded reason), never the bare code."""
-    status = str(row.get("status") or "")
-    sentence = t(f"predict.status.{status}", lang) if f"predict.status.{status}" in STATUS_KEYS else status
-    reason = row.get("status_reason")
-    return sentence + (" " + t("predict.status.reason", lang, reason=reason) if reason else "")
+    """A registry status and its recorded reason as sentences, never the bare codes."""
+    status, reason = str(row.get("status") or ""), str(row.get("status_reason") or "")
+    parts = [t(f"predict.status.{status}", lang) if status in STATUSES else status]
+    parts += [t(f"predict.reason.{key}", lang) for prefix, key in LIFECYCLE_REASONS if reason.startswith(prefix)]
+    parts += [t(f"predict.gate.{code}", lang, model=t(f"predict.gate.task.{task}", lang))
+              for task, code in reason_codes(reason)]
+    return " ".join(parts)
 
 
-STATUS_KEYS = {f"predict.status.{s}" for s in ("candidate", "production", "archived", "rejected")}
+def models_admin_block(registry: pd.DataFrame, lang: str) -> html.Div:
+    """Admin only: versions with test metrics and status; promote and roll back behind a confirmation dialog."""
+    frame = registry[registry["task"].isin(("regression", "risk"))].copy()
+    metrics = frame["test_metrics"].map(lambda text: json.loads(text) if isinstance(text, str) else {})
+    frame["metric"] = [" · ".join(f"{t(f'predict.metric.{m}', lang)} {_num(values.get(f'test_{m}'), 3)}"
+                                  for m in (("rmse", "r2") if task == "regression" else ("recall", "pr_auc")))
+                       for task, values in zip(frame["task"], metrics)]
+    frame["status"] = [status_sentence(row, lang) for row in frame.to_dict("records")]
+    frame["created_at"] = frame["created_at"].astype(str).str[:16]
+    shown = frame[["version", "algorithm", "metric", "status", "created_at"]]
+    versions = [{"label": v, "value": v} for v in frame.loc[frame["task"] == "regression", "version"]]
+    confirm = dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(t("predict.admin.confirm_title", lang))),
+                         dbc.ModalBody(id=f"{PAGE}-admin-question"),
+                         dbc.ModalFooter([dbc.Button(t("predict.admin.cancel", lang), id=f"{PAGE}-admin-cancel",
+                                                     color="secondary"),
+                                          dbc.Button(t("predict.admin.confirm", lang), id=f"{PAGE}-admin-confirm",
+                                                     color="danger")])], id=f"{PAGE}-admin-modal", is_open=False)
+    return html.Div([
+        html.P(t("predict.admin.help", lang), className="text-muted small"),
+        csv_table(f"{PAGE}-registry", shown, lang, page_size=10,
+                  columns={c: t(f"predict.admin.col.{c}", lang) for c in shown.columns}),
+        dbc.Row([dbc.Col(dcc.Dropdown(id=f"{PAGE}-admin-version", options=versions,
+                                      placeholder=t("predict.admin.pick", lang)), md=5),
+                 dbc.Col([dbc.Button(t("predict.admin.promote", lang), id=f"{PAGE}-admin-promote", color="warning",
+                                     className="me-2"),
+                          dbc.Button(t("predict.admin.rollback", lang), id=f"{PAGE}-admin-rollback",
+                                     color="secondary", outline=True)], md=7)], className="g-2 mt-2"),
+        html.Div(id=f"{PAGE}-admin-result", className="small mt-2"), confirm, dcc.Store(id=f"{PAGE}-admin-pending"),
+    ], id=f"{PAGE}-admin")
 
 
 def trials_table(trials: pd.DataFrame, lang: str) -> html.Div:

@@ -2,7 +2,6 @@
 browser, and a variant that stays the same for the session."""
 from __future__ import annotations
 
-import os
 import time
 from urllib.parse import parse_qs, urlparse
 
