@@ -51,6 +51,8 @@ dash.register_page(__name__, path="/predict", order=0, name="Predict", title="Ed
 register_overview_callbacks(PAGE)
 ADVICE_ACTIONS = {f"{PAGE}-advice-follow": "follow", f"{PAGE}-advice-another": "another",
                   f"{PAGE}-advice-share": "share"}
+# The inputs' URL keys carry a prefix: the overview filters further down this page use the bare names.
+INPUT_PREFIX = "in_"
 DEFAULT_RECORD = {"gender": "female", "race_ethnicity": "group C", "parental_education": "some college",
                   "lunch": "standard", "test_prep": "none", "reading_score": 70, "writing_score": 70}
 
@@ -68,7 +70,7 @@ def _query_record(query: dict, base: dict) -> dict:
     """The form values from the URL (unknown categories and non-numbers fall back to `base`)."""
     record = dict(base)
     for name in FEATURES:
-        value = query.get(name)
+        value = query.get(INPUT_PREFIX + name)
         if value is None:
             continue
         if name in CATEGORICAL_FEATURES:
@@ -167,7 +169,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         notice, sections, algorithms, default = t("predict.no_model", lang), [], (), None
     record = _query_record(query, loaded["record"] if loaded else DEFAULT_RECORD)
     algorithm = query.get("algorithm") if query.get("algorithm") in algorithms else default
-    autorun = bool(algorithms) and (loaded is not None or any(name in query for name in FEATURES))
+    autorun = bool(algorithms) and (loaded is not None or any(INPUT_PREFIX + name in query for name in FEATURES))
     form = empty_state(empty, lang, _id("empty")) if empty else html.Div([
         view.input_card(lang, record, loaded["student_id"] if loaded else "", algorithm, algorithms, default),
         _result_row(lang, cfg.pass_mark)])
@@ -213,7 +215,7 @@ def _url_query(loaded: dict | None, clean: dict, algorithm: str) -> dict:
     query = {"algorithm": algorithm}
     if loaded:
         query["student"] = loaded["student_id"]
-    query.update({name: value for name, value in clean.items()
+    query.update({INPUT_PREFIX + name: value for name, value in clean.items()
                   if not loaded or loaded["record"].get(name) != value})
     return query
 
@@ -286,7 +288,7 @@ clientside_callback(
             if (button) { params.set('lang', lang); button.href = window.location.pathname + '?' + params.toString(); }
         });
         return [window.location.href, ''];
-    }""" % '", "'.join(FEATURES),
+    }""" % '", "'.join(INPUT_PREFIX + name for name in FEATURES),
     Output(_id("href"), "data"), Output(_id("url-sync"), "children"), Input(_id("last"), "data"),
 )
 

@@ -1,13 +1,11 @@
-"""Render the Predict tab's blocks: prediction result, model quality, risk metrics, model card, lists.
-
-Data comes from the model cache (dashboard.predict.data) and named queries (warehouse.model_queries);
-figures from analytics.models.figures with translated labels. The page's callbacks call these.
-"""
+"""Render the Predict tab's blocks: form, prediction and what-if, share, model quality, cutoff, model card and
+admin, lists. Pure: data comes in from dashboard.predict.data, figures from analytics.models.figures."""
 from __future__ import annotations
 
 import base64
 import json
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import dash_bootstrap_components as dbc
@@ -92,7 +90,10 @@ def risk_card(prediction: Prediction | None, lang: str, pass_mark: float) -> dbc
 def waterfall_figure(prediction: Prediction, lang: str):
     """SHAP waterfall of one prediction (score points)."""
     explanation = prediction.explanation
-    figure = tidy(make_shap_waterfall_figure(explanation, labels=figure_labels(lang)))
+    shown = explanation.contributions.copy()   # category values in the page language ("male" -> 男性)
+    shown["value"] = [t(f"cat.{v}", lang) if f in CATEGORICAL_FEATURES else v
+                      for f, v in zip(shown["feature"], shown["value"])]
+    figure = tidy(make_shap_waterfall_figure(replace(explanation, contributions=shown), labels=figure_labels(lang)))
     # Zoom the axis onto the running total: drawn from 0, the base-value bar would crush the contributions.
     path = explanation.base_value + explanation.contributions["shap"].cumsum()
     low, high = min(path.min(), explanation.base_value), max(path.max(), explanation.base_value)
@@ -167,17 +168,14 @@ def compare_block(before: Prediction | None, after: Prediction, lang: str) -> ht
     """Before (the loaded student) and after (with the edits) side by side, or None without edits."""
     if before is None:
         return None
-    def column(title: str, p: Prediction) -> dbc.Col:
-        return dbc.Col(dbc.Card(dbc.CardBody([
-            html.Div(title, className="text-muted small"),
-            html.H4(f"{p.predicted_math:.1f}", className="mb-0"),
-            html.Div(t("predict.compare.risk", lang, level=t(f"predict.risk.{p.risk_level}", lang),
-                       probability=f"{p.risk_probability:.1%}"), className="small")])), md=6)
+    cards = [dbc.Col(kpi_card(t(f"predict.compare.{side}", lang), f"{p.predicted_math:.1f}",
+                              note=t("predict.compare.risk", lang, level=t(f"predict.risk.{p.risk_level}", lang),
+                                     probability=f"{p.risk_probability:.1%}")), md=6)
+             for side, p in (("before", before), ("after", after))]
     delta = after.predicted_math - before.predicted_math
     return html.Div([
         html.H5(t("predict.compare.title", lang), className="mt-2"),
-        dbc.Row([column(t("predict.compare.before", lang), before), column(t("predict.compare.after", lang), after)],
-                className="g-2", id=f"{PAGE}-compare-cards"),
+        dbc.Row(cards, className="g-2", id=f"{PAGE}-compare-cards"),
         html.Div(t("predict.compare.delta", lang, delta=f"{delta:+.1f}"), className="small text-muted mt-1"),
     ])
 
@@ -210,7 +208,7 @@ def shap_ebpm_note(prediction: Prediction, effect: float | None, lang: str) -> s
 # ---- the cutoff explorer ----------------------------------------------------------------------
 def cutoff_block(threshold: float, lang: str) -> html.Div:
     """The slider (production threshold marked) and the places its callback fills."""
-    marks = {round(x, 1): f"{x:.1f}" for x in (0.1, 0.3, 0.5, 0.7, 0.9)}
+    marks = {round(x, 1): f"{x:.1f}" for x in (0.1, 0.3, 0.5, 0.7, 0.9) if abs(x - threshold) > 0.08}
     marks[round(threshold, 3)] = {"label": t("predict.cutoff.production", lang, threshold=f"{threshold:.2f}"),
                                   "style": {"color": "#b02a37", "fontWeight": "bold", "whiteSpace": "nowrap"}}
     return html.Div([

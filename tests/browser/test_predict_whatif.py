@@ -80,11 +80,11 @@ def test_whatif_loads_a_student_and_shows_before_and_after(dash_duo, app, lang):
     assert after != pytest.approx(before, abs=0.05)
     assert dash_duo.find_element("#predict-error").text == ""
     query = parse_qs(urlparse(dash_duo.driver.current_url).query)
-    assert query["student"] == [STUDENT] and query["reading_score"] == [str(edited)]
+    assert query["student"] == [STUDENT] and query["in_reading_score"] == [str(edited)]
     # the language switch keeps the view
     other = "ja" if lang == "en" else "en"
     switch = parse_qs(urlparse(dash_duo.find_element(f"#lang-{other}").get_attribute("href")).query)
-    assert switch["student"] == [STUDENT] and switch["reading_score"] == [str(edited)] and switch["lang"] == [other]
+    assert switch["student"] == [STUDENT] and switch["in_reading_score"] == [str(edited)] and switch["lang"] == [other]
     assert dash_duo.get_logs() == []
 
 
@@ -124,7 +124,7 @@ def test_copied_link_opens_the_same_prediction_in_a_new_browser(dash_duo, app, l
     dash_duo.wait_for_element("#predict-share-qr", timeout=20)
     link = dash_duo.find_element("#predict-share-url").get_attribute("value")
     assert dash_duo.find_element("#predict-share-qr").get_attribute("src").startswith("data:image/svg+xml;base64,")
-    assert parse_qs(urlparse(link).query)["writing_score"] == ["41"]
+    assert parse_qs(urlparse(link).query)["in_writing_score"] == ["41"]
 
     other = webdriver.Chrome(options=pytest_setup_options())   # a new browser: no cookies, no state
     try:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics.models.cutoff import cutoff_table
+from analytics.models.explain import Explanation
 from analytics.models.promotion import reason_codes
 from dashboard.common.i18n import t
 from dashboard.predict import view
@@ -21,8 +22,8 @@ GATE = ("regression: no_production_model (cv_rmse_mean 5.477); risk: worse_than_
 def _prediction(score: float, level: str = "high", shap_prep: float = -1.7, base: float = 66.0):
     table = pd.DataFrame({"feature": ["reading_score", "test_prep", "lunch"], "value": [40.0, "completed", "standard"],
                           "shap": [-20.0, shap_prep, 2.0]})
-    explanation = SimpleNamespace(base_value=base, contributions=table, output="score",
-                                  prediction=base + table["shap"].sum())
+    explanation = Explanation(contributions=table, base_value=base, prediction=base + table["shap"].sum(),
+                              output="score")
     return SimpleNamespace(predicted_math=score, risk_probability=0.7, risk_level=level, risk_threshold=0.3,
                            pass_mark=50.0, algorithm="ridge", model_version="reg-1", explanation=explanation)
 
@@ -76,6 +77,7 @@ def test_waterfall_axis_zooms_onto_the_contributions():
     low, high = figure.layout.xaxis.range
     assert 30 < low < 44.3 and high > 66.0   # the running total spans 44.3..66: the axis no longer starts at 0
     assert figure.layout.modebar.orientation == "v"
+    assert "試験対策講座 = 受講済み" in list(view.waterfall_figure(_prediction(46.3), "ja").data[0].y)
 
 
 def _walk(component):
