@@ -19,7 +19,7 @@ REGISTRY_COLUMNS = ("version", "task", "algorithm", "params", "cv_metrics", "tes
                     "data_hash", "feature_schema", "artifact_path", "artifact_sha256", "created_at", "status",
                     "status_reason", "run_id", "promoted_at")
 TASKS = ("regression", "risk")
-INTERVENTION_COLUMNS = ("student_id", "school_id", "class_id", "risk_level", "risk_probability",
+INTERVENTION_COLUMNS = ("student_id", "line_no", "school_id", "class_id", "risk_level", "risk_probability",
                         "predicted_math", "reading_score", "writing_score", "model_version")
 
 
@@ -132,8 +132,9 @@ def get_intervention_df(con, *, risk_levels: tuple[str, ...] = ("high",), school
                         limit: int = 5000) -> pd.DataFrame:
     """Scored students at the given risk levels (highest probability first), optionally one school."""
     return con.execute("""
-        SELECT r.student_id, s.school_id, s.class_id, r.risk_level, round(r.risk_probability, 3) AS risk_probability,
-               round(r.predicted_math, 1) AS predicted_math, s.reading_score, s.writing_score, r.model_version
+        SELECT r.student_id, s.line_no, s.school_id, s.class_id, r.risk_level,
+               round(r.risk_probability, 3) AS risk_probability, round(r.predicted_math, 1) AS predicted_math,
+               s.reading_score, s.writing_score, r.model_version
         FROM ml.risk_scores r JOIN core.students s USING (student_id)
         WHERE list_contains($levels, r.risk_level) AND ($school IS NULL OR s.school_id = $school)
         ORDER BY r.risk_probability DESC, r.student_id LIMIT $limit""",

@@ -62,8 +62,8 @@ def _id(name: str) -> str:
 
 
 def _badge(provenance: dict, lang: str, element_id: str):
-    # predictions and model views are computed from (models trained on) the students
-    return demo_badge(provenance, ("students",), lang, element_id)
+    # predictions and model views are computed from (models trained on) the students; {} = no warehouse
+    return demo_badge(provenance, ("students",), lang, element_id) if provenance else None
 
 
 def _query_record(query: dict, base: dict) -> dict:
@@ -314,7 +314,8 @@ def advice_click(*args):
               payload={"action": action, "experiment": last.get("experiment"),
                        "message": advice_key(group, last["variant"], index)})
     if action == "share":
-        url = href if isinstance(href, str) and href.startswith(("http://", "https://")) else None
+        # the browser's own address; a QR code holds at most ~2,900 characters
+        url = href if isinstance(href, str) and href.startswith(("http://", "https://")) and len(href) < 2000 else None
         return t("predict.advice.done.share", lang), no_update, no_update, view.share_panel(url, lang) if url else ""
     if action != "another":
         return t(f"predict.advice.done.{action}", lang), no_update, no_update, no_update

@@ -285,6 +285,7 @@ STRINGS = {
     "predict.interventions.count": {"en": "{n} students shown (highest risk first)",
                                     "ja": "{n}人を表示（リスクの高い順）"},
     "predict.col.student_id": {"en": "Student ID", "ja": "生徒ID"},
+    "predict.col.line_no": {"en": "CSV line", "ja": "CSVの行"},
     "predict.col.school_id": {"en": "School", "ja": "学校"},
     "predict.col.class_id": {"en": "Class", "ja": "クラス"},
     "predict.col.risk_level": {"en": "Risk level", "ja": "リスク区分"},

@@ -392,6 +392,8 @@ def trials_table(trials: pd.DataFrame, lang: str) -> html.Div:
 def interventions_table(frame: pd.DataFrame, lang: str) -> html.Div:
     """The intervention list (risk level translated), downloadable."""
     shown = frame.copy()
+    if "line_no" in shown and shown["line_no"].isna().all():   # generated students have no CSV line
+        shown = shown.drop(columns="line_no")
     shown["risk_level"] = shown["risk_level"].map(lambda level: t(f"predict.risk.{level}", lang))
     names = {c: t(f"predict.col.{c}", lang) for c in shown.columns}
     return html.Div([html.P(t("predict.interventions.count", lang, n=f"{len(shown):,}"), className="text-muted"),

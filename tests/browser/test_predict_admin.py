@@ -117,4 +117,6 @@ def test_real_warehouse_link_restores_the_student_without_demo_badge(dash_duo, a
         "predict.loaded", lang, student_id="R0005",
         where=t("predict.loaded.line", lang, source="students.csv", line=7))
     assert dash_duo.driver.find_elements("css selector", ".demo-badge") == []
+    dash_duo.wait_for_element("#predict-interventions table", timeout=30)
+    assert t("predict.col.line_no", lang) in dash_duo.find_element("#predict-interventions").text
     assert dash_duo.get_logs() == []

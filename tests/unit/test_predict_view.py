@@ -86,3 +86,10 @@ def _walk(component):
     for child in children if isinstance(children, list) else [children] if children is not None else []:
         if hasattr(child, "to_plotly_json"):
             yield from _walk(child)
+
+
+def test_intervention_list_shows_the_csv_line_only_where_there_is_one():
+    frame = pd.DataFrame({"student_id": ["R1", "R2"], "line_no": [2, 3], "risk_level": ["high", "high"]})
+    assert "CSV line" in str(view.interventions_table(frame, "en"))
+    generated = frame.assign(line_no=[None, None])
+    assert "CSV line" not in str(view.interventions_table(generated, "en"))
