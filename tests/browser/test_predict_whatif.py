@@ -37,6 +37,12 @@ def _type(dash_duo, selector: str, text: str) -> None:
     element.send_keys(text)
 
 
+def _text(dash_duo, selector: str) -> str:
+    """An element's text read in one script call (a re-render between find and read cannot go stale)."""
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText.trim() : '';", selector)
+
+
 def _wait(fn, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while not (value := fn()) and time.monotonic() < deadline:
@@ -60,7 +66,7 @@ def test_whatif_loads_a_student_and_shows_before_and_after(dash_duo, app, lang):
     dash_duo.wait_for_text_to_equal("#predict-score h4", f"{before:.1f}", timeout=20)
     # the student's own data is now in the form
     assert dash_duo.find_element("#predict-in-reading_score").get_attribute("value") == str(reading)
-    assert STUDENT in dash_duo.find_element("#predict-loaded").text
+    assert STUDENT in _text(dash_duo, "#predict-loaded")
 
     # out of range: a range message, not "required"
     _type(dash_duo, "#predict-in-reading_score", "150")
@@ -75,10 +81,10 @@ def test_whatif_loads_a_student_and_shows_before_and_after(dash_duo, app, lang):
     _click(dash_duo, "#predict-go")
     dash_duo.wait_for_element("#predict-compare-cards", timeout=20)
     cards = dash_duo.find_elements("#predict-compare-cards h4")
-    after = float(dash_duo.find_element("#predict-score h4").text)
+    after = float(_text(dash_duo, "#predict-score h4"))
     assert [c.text for c in cards] == [f"{before:.1f}", f"{after:.1f}"]
     assert after != pytest.approx(before, abs=0.05)
-    assert dash_duo.find_element("#predict-error").text == ""
+    assert _text(dash_duo, "#predict-error") == ""
     query = parse_qs(urlparse(dash_duo.driver.current_url).query)
     assert query["student"] == [STUDENT] and query["in_reading_score"] == [str(edited)]
     # the language switch keeps the view
@@ -99,7 +105,7 @@ def test_cutoff_slider_changes_the_confusion_matrix(dash_duo, app, lang):
     dash_duo.start_server(app, port=free_port())
     _open(dash_duo, f"/predict?lang={lang}")
     first = _wait(lambda: _confusion(dash_duo))
-    flagged = dash_duo.find_element("#predict-cutoff-flagged_per_100 h4").text
+    flagged = _wait(lambda: _text(dash_duo, "#predict-cutoff-flagged_per_100 h4"))
     handle = dash_duo.find_element("#predict-cutoff [role=slider]")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", handle)
     time.sleep(0.3)
@@ -107,9 +113,9 @@ def test_cutoff_slider_changes_the_confusion_matrix(dash_duo, app, lang):
     changed = _wait(lambda: (z := _confusion(dash_duo)) != first and z)
     assert changed and changed != first
     # a higher cutoff flags fewer students
-    _wait(lambda: dash_duo.find_element("#predict-cutoff-flagged_per_100 h4").text != flagged)
-    assert float(dash_duo.find_element("#predict-cutoff-flagged_per_100 h4").text) < float(flagged)
-    assert t("predict.cutoff.production", lang, threshold="")[:3] in dash_duo.find_element("#predict-cutoff").text
+    _wait(lambda: _text(dash_duo, "#predict-cutoff-flagged_per_100 h4") != flagged)
+    assert float(_text(dash_duo, "#predict-cutoff-flagged_per_100 h4")) < float(flagged)
+    assert t("predict.cutoff.production", lang, threshold="")[:3] in _text(dash_duo, "#predict-cutoff")
     assert dash_duo.get_logs() == []
 
 
@@ -119,7 +125,7 @@ def test_copied_link_opens_the_same_prediction_in_a_new_browser(dash_duo, app, l
     _open(dash_duo, f"/predict?lang={lang}")
     _type(dash_duo, "#predict-in-writing_score", "41")
     _click(dash_duo, "#predict-go")
-    score = _wait(lambda: (text := dash_duo.find_element("#predict-score h4").text) != "–" and text)
+    score = _wait(lambda: (text := _text(dash_duo, "#predict-score h4")) != "–" and text)
     _click(dash_duo, "#predict-advice-share")
     dash_duo.wait_for_element("#predict-share-qr", timeout=20)
     link = dash_duo.find_element("#predict-share-url").get_attribute("value")
