@@ -38,3 +38,17 @@ def assign_variant(
     position = hash_unit_interval(experiment, session_id)
     # min() guards against the last cumulative bound rounding to just below 1.0
     return variants[min(bisect_right(upper_bounds, position), len(variants) - 1)]
+
+
+# Advice groups: a student's risk level, refined by what they already did (no "enrol in the course" for a
+# student who completed it). Each group has its own messages in the Predict tab's string table.
+ADVICE_GROUPS = ("low", "medium", "high", "high_prepped")
+
+
+def advice_group(risk_level: str, record: dict) -> str:
+    """The advice group for a risk level and the student's situation (test prep already completed)."""
+    if risk_level not in ("low", "medium", "high"):
+        raise ValueError(f"unknown risk level {risk_level!r}")
+    if risk_level == "high" and record.get("test_prep") == "completed":
+        return "high_prepped"
+    return risk_level

@@ -19,7 +19,7 @@ REGISTRY_COLUMNS = ("version", "task", "algorithm", "params", "cv_metrics", "tes
                     "data_hash", "feature_schema", "artifact_path", "artifact_sha256", "created_at", "status",
                     "status_reason", "run_id", "promoted_at")
 TASKS = ("regression", "risk")
-INTERVENTION_COLUMNS = ("student_id", "school_id", "class_id", "risk_level", "risk_probability",
+INTERVENTION_COLUMNS = ("student_id", "line_no", "school_id", "class_id", "risk_level", "risk_probability",
                         "predicted_math", "reading_score", "writing_score", "model_version")
 
 
@@ -85,8 +85,9 @@ def get_tuning_trials_df(con, version: str) -> pd.DataFrame:
 
 # ---- model inputs -----------------------------------------------------------------------------
 def get_student_record(con, student_id: str) -> dict[str, Any] | None:
-    """The seven model inputs (and true math score) of one student, or None."""
-    df = con.execute(f"SELECT student_id, {', '.join(STUDENT_FEATURES)}, math_score FROM core.students "
+    """The seven model inputs, true math score and source (file, CSV line) of one student, or None."""
+    df = con.execute(f"SELECT student_id, {', '.join(STUDENT_FEATURES)}, math_score, source, line_no "
+                     "FROM core.students "
                      "WHERE student_id = ?", [student_id]).df()
     return None if df.empty else df.iloc[0].to_dict()
 
@@ -131,12 +132,20 @@ def get_intervention_df(con, *, risk_levels: tuple[str, ...] = ("high",), school
                         limit: int = 5000) -> pd.DataFrame:
     """Scored students at the given risk levels (highest probability first), optionally one school."""
     return con.execute("""
-        SELECT r.student_id, s.school_id, s.class_id, r.risk_level, round(r.risk_probability, 3) AS risk_probability,
-               round(r.predicted_math, 1) AS predicted_math, s.reading_score, s.writing_score, r.model_version
+        SELECT r.student_id, s.line_no, s.school_id, s.class_id, r.risk_level,
+               round(r.risk_probability, 3) AS risk_probability, round(r.predicted_math, 1) AS predicted_math,
+               s.reading_score, s.writing_score, r.model_version
         FROM ml.risk_scores r JOIN core.students s USING (student_id)
         WHERE list_contains($levels, r.risk_level) AND ($school IS NULL OR s.school_id = $school)
         ORDER BY r.risk_probability DESC, r.student_id LIMIT $limit""",
                        {"levels": list(risk_levels), "school": school_id, "limit": int(limit)}).df()
+
+
+def get_scored_outcomes(con) -> tuple[np.ndarray, np.ndarray]:
+    """(risk probability, true math score) of every batch-scored student (for the cutoff explorer)."""
+    arrays = con.execute("SELECT r.risk_probability, s.math_score FROM ml.risk_scores r "
+                         "JOIN core.students s USING (student_id)").fetchnumpy()
+    return (np.asarray(arrays["risk_probability"], dtype=float), np.asarray(arrays["math_score"], dtype=float))
 
 
 def get_school_ids(con) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Mapping
 
 DEFAULT_METRIC = "test_rmse"
@@ -65,3 +66,14 @@ def compare_to_production(
     if within:
         return True, PROMOTE_WITHIN_TOLERANCE
     return False, REJECT_WORSE
+
+
+REASON_CODES = (PROMOTE_NO_PRODUCTION, PROMOTE_BETTER, PROMOTE_WITHIN_TOLERANCE, PROMOTE_PRODUCTION_METRIC_MISSING,
+                REJECT_METRIC_MISSING, REJECT_NOT_FINITE, REJECT_NO_BETTER_THAN_MEAN, REJECT_WORSE,
+                "no_better_than_chance")
+_REASON_PART = re.compile(r"\b(regression|risk): ([a-z_]+)")
+
+
+def reason_codes(reason: str | None) -> list[tuple[str, str]]:
+    """The (task, code) pairs of a stored gate reason ('regression: within_tolerance (...); risk: ...')."""
+    return [(task, code) for task, code in _REASON_PART.findall(reason or "") if code in REASON_CODES]

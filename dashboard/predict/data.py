@@ -18,12 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.causal.estimators import regression_adjustment
+from analytics.experiments import ADVICE_SPEC
+from analytics.models.cutoff import CutoffTable, cutoff_table
+from analytics.models.risk import at_risk_label
 from analytics.models.schema import FEATURES, NUMERIC_FEATURES
 from analytics.models.serving import ServingModels, serving_from_bundles
 from dashboard.common.cache import by_published_version
 from warehouse import model_queries as mq
 from warehouse.challengers import get_active_challenger
 from warehouse.connection import read_only
+from warehouse.effect_queries import DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, TREATMENT, get_effect_students_df
+from warehouse.experiments import get_experiment
 from warehouse.model_artifacts import load_artifact
 
 
@@ -149,6 +155,15 @@ def model_page_tables(db_path: str | Path, version: str) -> tuple[pd.DataFrame, 
         return mq.get_tuning_trials_df(con, version), mq.get_school_ids(con)
 
 
+def registry(db_path: str | Path) -> pd.DataFrame:
+    """Every registered model version, newest first, re-read only when a new warehouse is published."""
+    def read() -> pd.DataFrame:
+        with read_only(db_path) as con:
+            return mq.get_registry_df(con)
+
+    return by_published_version(db_path, ("registry",), read)
+
+
 def student_record(db_path: str | Path, student_id: str) -> dict[str, Any] | None:
     """One student's features and scores, or None if the id is unknown."""
     with read_only(db_path) as con:
@@ -188,3 +203,50 @@ def active_challenger(db_path: str | Path) -> dict | None:
             return get_active_challenger(con) if has_table else None   # older files lack ml.challengers
 
     return by_published_version(db_path, ("active_challenger",), read)
+
+
+def advice_experiment(db_path: str | Path) -> tuple[str, tuple[str, ...], tuple[float, ...]]:
+    """(key, variants, allocation) of the declared advice experiment, or its built-in spec on older files."""
+    key = ADVICE_SPEC["key"]
+
+    def read():
+        with read_only(db_path) as con:
+            has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
+                                    "AND table_name = 'experiments'").fetchone()[0]
+            return get_experiment(con, key) if has_table else None
+
+    row = by_published_version(db_path, ("advice_experiment",), read)
+    if row is None:
+        return key, tuple(ADVICE_SPEC["variants"]), tuple(ADVICE_SPEC["allocation"])
+    return key, tuple(row["variants"]), tuple(row["allocation"])
+
+
+def scored_outcomes(db_path: str | Path, pass_mark: float) -> CutoffTable:
+    """Cutoff table of the batch-scored students against their real outcome (math score below the mark)."""
+    def read() -> CutoffTable:
+        with read_only(db_path) as con:
+            proba, math = mq.get_scored_outcomes(con)
+        return cutoff_table(at_risk_label(math, pass_mark), proba)
+
+    return by_published_version(db_path, ("scored_outcomes", float(pass_mark)), read)
+
+
+EFFECT_MAX_ROWS = 50_000   # the sign of an adjusted difference needs no million rows
+
+
+def test_prep_effect(db_path: str | Path) -> float | None:
+    """Regression-adjusted effect of completing test prep on the math score (the EBPM tab's estimand), or None."""
+    def read() -> float | None:
+        with read_only(db_path) as con:
+            frame = get_effect_students_df(con)
+        if len(frame) > EFFECT_MAX_ROWS:
+            frame = frame.sample(EFFECT_MAX_ROWS, random_state=0)
+        treated = frame[TREATMENT].to_numpy(dtype=float)
+        if frame.empty or treated.min() == treated.max():
+            return None
+        covariates = pd.get_dummies(frame[list(PRE_TREATMENT_COVARIATES)].astype(str), drop_first=True)
+        row, = regression_adjustment(frame[DEFAULT_OUTCOME].to_numpy(dtype=float), treated,
+                                     covariates.to_numpy(dtype=float), with_se=False)
+        return float(row["estimate"])
+
+    return by_published_version(db_path, ("test_prep_effect",), read)

@@ -1,15 +1,13 @@
-"""Predict tab strings, including the A/B advice messages (ADVICE) shown after each prediction."""
+"""Predict tab strings, including the A/B advice messages shown after each prediction."""
 
-# Advice under test ('advice-v1'): per risk level, variant A is direct and variant B encouraging;
-# each has two messages ("show another" moves to the next). Keys are in STRINGS below.
-ADVICE_EXPERIMENT = "advice-v1"
-ADVICE_VARIANTS = ("A", "B")
+# Advice under test (the declared experiment 'advice-v1'): per advice group (analytics.advice.advice_group),
+# variant A is direct and variant B encouraging; each has two messages ("show another" moves to the next).
 ADVICE_MESSAGES_PER_VARIANT = 2
 
 
-def advice_key(level: str, variant: str, index: int) -> str:
+def advice_key(group: str, variant: str, index: int) -> str:
     """The STRINGS key of one advice message (index wraps around)."""
-    return f"predict.advice.{level}.{variant}.{index % ADVICE_MESSAGES_PER_VARIANT + 1}"
+    return f"predict.advice.{group}.{variant}.{index % ADVICE_MESSAGES_PER_VARIANT + 1}"
 
 
 STRINGS = {
@@ -24,8 +22,10 @@ STRINGS = {
     "predict.input.title": {"en": "Student", "ja": "生徒"},
     "predict.student_id": {"en": "Student ID", "ja": "生徒ID"},
     "predict.student_id.placeholder": {"en": "e.g. S0000001 (optional)", "ja": "例: S0000001（任意）"},
-    "predict.student_id.help": {"en": "With an ID, that student's data is used; otherwise the fields below.",
-                                "ja": "IDを入力するとその生徒のデータを使います。空欄なら下の項目を使います。"},
+    "predict.student_id.help": {"en": "Enter an ID and press Load to put that student's data in the form; edit it "
+                                      "to see the prediction before and after. Without an ID, the fields are used.",
+                                "ja": "IDを入力して「読み込む」を押すと、その生徒のデータがフォームに入ります。値を変更すると"
+                                      "変更前後の予測を比べられます。IDが空欄なら入力した項目を使います。"},
     "predict.student_not_found": {"en": "No student with ID {student_id}.", "ja": "生徒ID {student_id} は見つかりません。"},
     "predict.feature.gender": {"en": "Gender", "ja": "性別"},
     "predict.feature.race_ethnicity": {"en": "Race/ethnicity group", "ja": "人種・民族グループ"},
@@ -84,13 +84,143 @@ STRINGS = {
                                 "ja": "サポートがあります。試験対策講座で多くの生徒が力を伸ばしています。"},
     "predict.advice.high.B.2": {"en": "It is not too late — a tutor can help you build confidence step by step.",
                                 "ja": "まだ間に合います。個別指導で一歩ずつ自信をつけていきましょう。"},
+    # a high-risk student who already completed test prep: no "enrol in the course"
+    "predict.advice.high_prepped.A.1": {
+        "en": "At risk, although the test preparation course is done. Meet the math teacher to find the gaps.",
+        "ja": "試験対策講座は受講済みですが要支援です。数学の先生と面談し、つまずいている所を確認しましょう。"},
+    "predict.advice.high_prepped.A.2": {
+        "en": "At risk after the course. Set up weekly tutoring focused on the topics still missed.",
+        "ja": "講座の受講後も要支援です。まだ理解できていない単元に絞って、週1回の個別指導を受けましょう。"},
+    "predict.advice.high_prepped.B.1": {
+        "en": "You already did the course — well done. A tutor can now help with the topics that are still hard.",
+        "ja": "試験対策講座をやり遂げましたね。次は個別指導で、まだ難しい単元を一緒に克服しましょう。"},
+    "predict.advice.high_prepped.B.2": {
+        "en": "Keep going: short daily practice on a few problem types builds on what the course taught.",
+        "ja": "その調子です。講座で学んだことを土台に、毎日少しずつ問題演習を続けましょう。"},
     "predict.advice.follow": {"en": "Follow this advice", "ja": "このアドバイスに従う"},
     "predict.advice.another": {"en": "Show another", "ja": "別の提案を見る"},
     "predict.advice.share": {"en": "Share", "ja": "共有する"},
     "predict.advice.done.follow": {"en": "Recorded: this advice will be followed.",
                                    "ja": "記録しました: このアドバイスに従います。"},
-    "predict.advice.done.share": {"en": "Recorded: marked for sharing with the student's teachers.",
-                                  "ja": "記録しました: 担当の先生と共有します。"},
+    "predict.advice.done.share": {"en": "Recorded. Copy the link below or scan the QR code to open this prediction.",
+                                  "ja": "記録しました。下のリンクをコピーするか、QRコードを読み取るとこの予測を開けます。"},
+    "predict.share.title": {"en": "Link to this prediction", "ja": "この予測へのリンク"},
+    "predict.share.copy": {"en": "Copy the link", "ja": "リンクをコピー"},
+    "predict.share.qr": {"en": "QR code of the link", "ja": "リンクのQRコード"},
+    "predict.load": {"en": "Load", "ja": "読み込む"},
+    "predict.loaded": {"en": "Loaded student {student_id}{where}. Edit any field and press Predict to compare.",
+                       "ja": "生徒 {student_id}{where} を読み込みました。項目を変更して「予測する」を押すと比較できます。"},
+    "predict.loaded.line": {"en": " ({source}, CSV line {line})", "ja": "（{source} の {line} 行目）"},
+    "predict.compare.title": {"en": "What if: before and after your changes",
+                              "ja": "もしも: 変更前と変更後の比較"},
+    "predict.compare.before": {"en": "Before (the student's data)", "ja": "変更前（生徒のデータ）"},
+    "predict.compare.after": {"en": "After (with your changes)", "ja": "変更後（入力した値）"},
+    "predict.compare.risk": {"en": "Risk: {level} ({probability})", "ja": "リスク: {level}（{probability}）"},
+    "predict.compare.delta": {"en": "Change in the predicted math score: {delta} points",
+                              "ja": "数学の予測得点の変化: {delta} 点"},
+    "predict.shap_vs_ebpm": {
+        "en": "Why the signs differ: inside this model, test prep moves this prediction by {shap} points — an "
+              "association among students with the same reading and writing scores. The EBPM tab estimates the "
+              "course's causal effect on math at {effect} points (comparing similar students with and without "
+              "the course). Use the EBPM figure to judge the course; the model's bar only explains this prediction.",
+        "ja": "符号が異なる理由: このモデルの中では、試験対策講座はこの予測を {shap} 点動かしています。これは読解・"
+              "作文の得点が同じ生徒どうしでの関連にすぎません。EBPMタブでは、似た生徒を受講の有無で比べて、講座の"
+              "数学への因果効果を {effect} 点と推定しています。講座の評価にはEBPMの数値を使い、モデルの棒は"
+              "この予測の説明としてのみ読んでください。"},
+    "predict.cutoff.title": {"en": "Explore the risk cutoff", "ja": "要支援のしきい値を試す"},
+    "predict.cutoff.help": {
+        "en": "Move the cutoff to see how many students would be flagged and how many of them really scored "
+              "below the pass mark. Counted on every batch-scored student with a known math score (this includes "
+              "the training students, so new students will fare somewhat worse).",
+        "ja": "しきい値を動かすと、要支援と判定される生徒数と、そのうち実際に合格点を下回った生徒数が変わります。"
+              "数学の得点がわかっている一括スコアリング済みの全生徒で数えています（学習に使った生徒を含むため、"
+              "新しい生徒ではやや悪くなります）。"},
+    "predict.cutoff.label": {"en": "Flag a student when the risk probability is at least",
+                             "ja": "リスク確率がこの値以上の生徒を要支援とする"},
+    "predict.cutoff.production": {"en": "in use: {threshold}", "ja": "運用中: {threshold}"},
+    "predict.cutoff.precision": {"en": "Precision (flagged students truly at risk)",
+                                 "ja": "適合率（要支援判定のうち実際に下回った割合）"},
+    "predict.cutoff.recall": {"en": "Recall (at-risk students who are flagged)",
+                              "ja": "再現率（実際に下回った生徒のうち判定された割合）"},
+    "predict.cutoff.flagged_per_100": {"en": "Students flagged per 100", "ja": "100人あたりの要支援判定数"},
+    "predict.cutoff.vs_production": {"en": "The model in use flags from {production} (red mark on the slider).",
+                                     "ja": "運用中のモデルは {production} 以上で判定します（スライダーの赤い目盛り）。"},
+    "predict.cutoff.confusion_title": {"en": "Confusion matrix at cutoff {threshold} (scored students)",
+                                       "ja": "しきい値 {threshold} での混同行列（スコアリング済みの生徒）"},
+    "predict.status.candidate": {"en": "Candidate: trained and checked, not serving predictions.",
+                                 "ja": "候補: 学習と確認は済んでいますが、予測には使われていません。"},
+    "predict.status.production": {"en": "In production: this model serves the predictions.",
+                                  "ja": "本番運用中: このモデルが予測に使われています。"},
+    "predict.status.archived": {"en": "Archived: replaced by a newer production model.",
+                                "ja": "保管済み: 新しい本番モデルに置き換えられました。"},
+    "predict.status.rejected": {"en": "Rejected: did not pass the quality gate.",
+                                "ja": "不採用: 品質基準を満たしませんでした。"},
+    "predict.reason.manual": {"en": "Promoted by hand.", "ja": "手動で本番にしました。"},
+    "predict.reason.restored": {"en": "Brought back by a rollback.", "ja": "ロールバックで元に戻されました。"},
+    "predict.reason.superseded": {"en": "Replaced by a model promoted by hand.",
+                                  "ja": "手動で本番にしたモデルに置き換えられました。"},
+    "predict.reason.rolled_back": {"en": "Withdrawn by a rollback.", "ja": "ロールバックで取り下げられました。"},
+    "predict.reason.not_requested": {"en": "It passed the quality check; promotion was not requested.",
+                                     "ja": "品質確認は通りましたが、本番化は指定されませんでした。"},
+    "predict.gate.task.regression": {"en": "The score model", "ja": "得点予測モデル"},
+    "predict.gate.task.risk": {"en": "The at-risk model", "ja": "要支援判定モデル"},
+    "predict.gate.no_production_model": {"en": "{model} was the first one, so there was nothing to compare with.",
+                                         "ja": "{model}は最初のモデルだったため、比較対象がありませんでした。"},
+    "predict.gate.better_than_production": {"en": "{model} was better than the one in use.",
+                                            "ja": "{model}は運用中のモデルより良い結果でした。"},
+    "predict.gate.within_tolerance": {"en": "{model} was about as good as the one in use.",
+                                      "ja": "{model}は運用中のモデルとほぼ同等でした。"},
+    "predict.gate.production_metric_missing": {
+        "en": "{model} could not be compared: the model in use has no recorded score.",
+        "ja": "{model}は比較できませんでした（運用中のモデルに記録された指標がありません）。"},
+    "predict.gate.candidate_metric_missing": {"en": "{model} has no test score, so it was not used.",
+                                              "ja": "{model}にはテスト指標がないため、採用しませんでした。"},
+    "predict.gate.candidate_metric_not_finite": {"en": "{model} produced an invalid test score, so it was not used.",
+                                                 "ja": "{model}のテスト指標が不正な値のため、採用しませんでした。"},
+    "predict.gate.no_better_than_mean": {"en": "{model} predicted no better than the average, so it was not used.",
+                                         "ja": "{model}は平均値による予測より良くないため、採用しませんでした。"},
+    "predict.gate.worse_than_production": {"en": "{model} was worse than the one in use, so it was not used.",
+                                           "ja": "{model}は運用中のモデルより悪いため、採用しませんでした。"},
+    "predict.gate.no_better_than_chance": {"en": "{model} was no better than chance, so it was not used.",
+                                           "ja": "{model}は偶然と変わらない精度のため、採用しませんでした。"},
+    "predict.admin.title": {"en": "Model versions (admin)", "ja": "モデルのバージョン（管理者）"},
+    "predict.admin.help": {
+        "en": "Promoting a version makes it and its at-risk sibling serve the predictions; rolling back brings "
+              "back the previous production models. Both re-score every student.",
+        "ja": "バージョンを本番にすると、そのモデルと同じ学習の要支援判定モデルが予測に使われます。ロールバックは"
+              "一つ前の本番モデルに戻します。どちらも全生徒を再スコアリングします。"},
+    "predict.admin.col.version": {"en": "Version", "ja": "バージョン"},
+    "predict.admin.col.algorithm": {"en": "Algorithm", "ja": "アルゴリズム"},
+    "predict.admin.col.metric": {"en": "Test metrics", "ja": "テスト指標"},
+    "predict.admin.col.status": {"en": "Status", "ja": "状態"},
+    "predict.admin.col.created_at": {"en": "Trained at (UTC)", "ja": "学習日時（UTC）"},
+    "predict.admin.pick": {"en": "Score-model version to promote", "ja": "本番にする得点予測モデルのバージョン"},
+    "predict.admin.promote": {"en": "Promote…", "ja": "本番にする…"},
+    "predict.admin.rollback": {"en": "Roll back…", "ja": "ロールバック…"},
+    "predict.admin.confirm_title": {"en": "Please confirm", "ja": "確認"},
+    "predict.admin.confirm": {"en": "Yes, do it", "ja": "実行する"},
+    "predict.admin.cancel": {"en": "Cancel", "ja": "キャンセル"},
+    "predict.admin.ask.promote": {"en": "Make version {version} (and its at-risk model) serve all predictions?",
+                                  "ja": "バージョン {version}（と対応する要支援判定モデル）をすべての予測に使いますか？"},
+    "predict.admin.ask.rollback": {"en": "Bring back the previous production models?",
+                                   "ja": "一つ前の本番モデルに戻しますか？"},
+    "predict.admin.need_version": {"en": "Pick a version first.", "ja": "先にバージョンを選んでください。"},
+    "predict.admin.refused": {"en": "Only an administrator can change the production model.",
+                              "ja": "本番モデルを変更できるのは管理者だけです。"},
+    "predict.admin.done.promote": {"en": "Done: version {version} now serves predictions. Reload the page to see it.",
+                                   "ja": "完了: バージョン {version} が予測に使われます。ページを再読み込みしてください。"},
+    "predict.admin.done.rollback": {"en": "Done: the previous production models are back. Reload the page to see them.",
+                                    "ja": "完了: 一つ前の本番モデルに戻しました。ページを再読み込みしてください。"},
+    "predict.admin.already": {"en": "Version {version} already serves predictions; nothing changed.",
+                              "ja": "バージョン {version} はすでに本番です。変更はありません。"},
+    "predict.admin.error.conflict.rollback": {"en": "Nothing to roll back to: there is no earlier production model.",
+                                              "ja": "戻せるモデルがありません（以前の本番モデルがありません）。"},
+    "predict.admin.error.conflict.promote": {"en": "This version cannot be promoted (its run lacks a model or a file).",
+                                             "ja": "このバージョンは本番にできません（学習結果のモデルかファイルが欠けています）。"},
+    "predict.admin.error.pipeline_failed": {"en": "The model pipeline failed: {reason}.",
+                                            "ja": "モデルの処理に失敗しました: {reason}"},
+    "predict.admin.error.pipeline_timeout": {"en": "The model pipeline took too long and was stopped.",
+                                             "ja": "モデルの処理に時間がかかりすぎたため中止しました。"},
     "predict.advice.done.another": {"en": "Here is another suggestion.", "ja": "別の提案を表示しました。"},
     # model quality
     "predict.models.title": {"en": "How good is the model?", "ja": "モデルの精度"},
@@ -155,6 +285,7 @@ STRINGS = {
     "predict.interventions.count": {"en": "{n} students shown (highest risk first)",
                                     "ja": "{n}人を表示（リスクの高い順）"},
     "predict.col.student_id": {"en": "Student ID", "ja": "生徒ID"},
+    "predict.col.line_no": {"en": "CSV line", "ja": "CSVの行"},
     "predict.col.school_id": {"en": "School", "ja": "学校"},
     "predict.col.class_id": {"en": "Class", "ja": "クラス"},
     "predict.col.risk_level": {"en": "Risk level", "ja": "リスク区分"},

@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from analytics.advice import assign_variant
-from dashboard.predict.strings import ADVICE_EXPERIMENT, ADVICE_VARIANTS
+from analytics.experiments import ADVICE_SPEC, assign_variant
 from tests.helpers import free_port, live_query
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -72,7 +71,7 @@ def test_predict_explain_and_click_advice(dash_duo, app):
     dash_duo.wait_for_text_to_equal("#predict-advice-status", "Recorded: this advice will be followed.", timeout=10)
 
     session = dash_duo.driver.get_cookie("eduloop_sid")["value"]
-    variant = assign_variant(session, ADVICE_EXPERIMENT, ADVICE_VARIANTS)
+    variant = assign_variant(session, ADVICE_SPEC["key"], ADVICE_SPEC["variants"], ADVICE_SPEC["allocation"])
     clicks = _wait_rows("""
         SELECT variant, model_version, predicted, json_extract_string(payload, '$.action')
         FROM live_events WHERE event = 'click' AND page = 'predict' AND session_id = ? AND student_id = ?""",
