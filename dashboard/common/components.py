@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import MATCH, Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 
 from dashboard.common.downloads import download_frame, file_bytes
 from dashboard.common.i18n import t
+
+
+def _words_for_booleans(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """True/False cells as Yes/No in the page language (a DataTable would print 'true'/'false')."""
+    words = {True: t("common.yes", lang), False: t("common.no", lang)}
+    word = lambda value: words[bool(value)] if isinstance(value, (bool, np.bool_)) else value
+    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c]) or df[c].dtype == object]
+    return df.assign(**{c: df[c].map(word, na_action="ignore") for c in flags})
 
 
 def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15,
@@ -21,7 +30,7 @@ def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15
         dcc.Download(id={"type": "csv-download", "table": table_id}),
         dash_table.DataTable(
             id={"type": "csv-table", "table": table_id},
-            data=df.to_dict("records"),
+            data=_words_for_booleans(df, lang).to_dict("records"),
             columns=[{"name": names.get(c, t(f"col.{c}", lang)), "id": c} for c in df.columns],
             page_size=page_size, sort_action="native",
             style_table={"overflowX": "auto"}, style_cell={"fontSize": "0.85rem", "textAlign": "left"},

@@ -12,6 +12,8 @@ STRINGS = {
     "common.download_csv": {"en": "Download CSV", "ja": "CSVをダウンロード"},
     "common.download_xlsx": {"en": "Download Excel", "ja": "Excelをダウンロード"},
     "common.all": {"en": "All", "ja": "すべて"},
+    "common.yes": {"en": "Yes", "ja": "はい"},   # a true/false table cell
+    "common.no": {"en": "No", "ja": "いいえ"},
     "common.no_data": {"en": "No data for this selection.", "ja": "この条件に該当するデータがありません。"},
     "common.error_title": {"en": "Something went wrong", "ja": "エラーが発生しました"},
     "common.error_body": {"en": "The request failed and was logged ({kind}). The app keeps running; try again.",

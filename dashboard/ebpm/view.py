@@ -268,7 +268,6 @@ def sensitivity_panel(e_value_table: pd.DataFrame, refutations: list[dict], lang
     checks = pd.DataFrame(refutations, columns=list(REFUTATION_COLUMNS))
     checks["check"] = checks["check"].map(lambda name: t(f"ebpm.check.{name}", lang))
     checks["passed"] = checks["passed"].map(lambda ok: t("ebpm.check.passed" if ok else "ebpm.check.failed", lang))
-    e_value_table = e_value_table.assign(headline=e_value_table["headline"].map(lambda chosen: "✓" if chosen else ""))
     placebo = next((r for r in refutations if r.get("check") == "placebo_treatment"), None)
     parts = [
         html.P(t("ebpm.evalues", lang), className="small text-muted"),

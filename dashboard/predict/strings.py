@@ -10,6 +10,13 @@ def advice_key(group: str, variant: str, index: int) -> str:
     return f"predict.advice.{group}.{variant}.{index % ADVICE_MESSAGES_PER_VARIANT + 1}"
 
 
+# Registry statuses (key predict.status.<status>) and the lifecycle reasons written by `promote` / `rollback`
+# (pipelines/model_lifecycle.py) as (reason prefix, key predict.reason.<key>): shown as sentences, never codes.
+STATUSES = ("candidate", "production", "archived", "rejected")
+LIFECYCLE_REASONS = (("manual promote", "manual"), ("restored by rollback", "restored"),
+                     ("superseded by run", "superseded"), ("rolled_back", "rolled_back"),
+                     ("not promoted on request", "not_requested"))
+
 STRINGS = {
     "predict.title": {"en": "Predict a student's math score", "ja": "生徒の数学の得点を予測"},
     "predict.intro": {
@@ -276,6 +283,14 @@ STRINGS = {
     "predict.col.trial": {"en": "Trial", "ja": "試行"},
     "predict.col.value": {"en": "RMSE (points)", "ja": "RMSE（点）"},
     "predict.col.params": {"en": "Parameters", "ja": "パラメータ"},
+    # tuned hyperparameters (analytics/models/tuning.py); English shows the library's own names
+    "predict.param.alpha": {"en": "alpha", "ja": "正則化の強さ α"},
+    "predict.param.n_estimators": {"en": "n_estimators", "ja": "木の本数"},
+    "predict.param.learning_rate": {"en": "learning_rate", "ja": "学習率"},
+    "predict.param.num_leaves": {"en": "num_leaves", "ja": "木ごとの葉の数"},
+    "predict.param.min_child_samples": {"en": "min_child_samples", "ja": "葉ごとの最小件数"},
+    "predict.param.reg_lambda": {"en": "reg_lambda", "ja": "L2正則化 λ"},
+    "predict.param.colsample_bytree": {"en": "colsample_bytree", "ja": "木ごとに使う列の割合"},
     # intervention list
     "predict.interventions.title": {"en": "Intervention list (latest batch scoring)",
                                     "ja": "支援対象リスト（最新の一括スコアリング）"},

@@ -30,7 +30,7 @@ from analytics.models.promotion import reason_codes
 from analytics.models.schema import CATEGORICAL_FEATURES, FEATURES, SPEC_BY_NAME
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
-from dashboard.predict.strings import advice_key
+from dashboard.predict.strings import LIFECYCLE_REASONS, STATUSES, advice_key
 
 if TYPE_CHECKING:   # types only: a view never loads data
     from dashboard.predict.data import LoadedModels, Prediction
@@ -332,13 +332,6 @@ def model_card(models: LoadedModels, lang: str) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(t("predict.card.title", lang)), dbc.CardBody(body)], id=f"{PAGE}-model-card")
 
 
-STATUSES = ("candidate", "production", "archived", "rejected")
-# Lifecycle reasons written by `promote` / `rollback` (pipelines/model_lifecycle.py), as sentence keys.
-LIFECYCLE_REASONS = (("manual promote", "manual"), ("restored by rollback", "restored"),
-                     ("superseded by run", "superseded"), ("rolled_back", "rolled_back"),
-                     ("not promoted on request", "not_requested"))
-
-
 def status_sentence(row: dict, lang: str) -> str:
     """A registry status and its recorded reason as sentences, never the bare codes."""
     status, reason = str(row.get("status") or ""), str(row.get("status_reason") or "")
@@ -358,6 +351,7 @@ def models_admin_block(registry: pd.DataFrame, lang: str) -> html.Div:
                        for task, values in zip(frame["task"], metrics)]
     frame["status"] = [status_sentence(row, lang) for row in frame.to_dict("records")]
     frame["created_at"] = frame["created_at"].astype(str).str[:16]
+    frame["algorithm"] = frame["algorithm"].map(lambda name: algorithm_name(name, lang))
     shown = frame[["version", "algorithm", "metric", "status", "created_at"]]
     versions = [{"label": v, "value": v} for v in frame.loc[frame["task"] == "regression", "version"]]
     confirm = dbc.Modal([dbc.ModalHeader(dbc.ModalTitle(t("predict.admin.confirm_title", lang))),
@@ -383,8 +377,11 @@ def models_admin_block(registry: pd.DataFrame, lang: str) -> html.Div:
 def trials_table(trials: pd.DataFrame, lang: str) -> html.Div:
     """The tuning trials of the production regression version, downloadable."""
     frame = trials.copy()
-    if not frame.empty:
-        frame["params"] = frame["params"].map(lambda p: json.dumps(json.loads(p), sort_keys=True) if p else "")
+    if not frame.empty:   # model and parameter names in the page language, values as tuned
+        names = labels("predict.param.", lang)
+        frame["algorithm"] = frame["algorithm"].map(lambda name: algorithm_name(name, lang))
+        frame["params"] = frame["params"].map(lambda p: json.dumps(
+            {names.get(k, k): v for k, v in sorted(json.loads(p).items())}, ensure_ascii=False) if p else "")
     names = {c: t(f"predict.col.{c}", lang) for c in frame.columns}
     return csv_table(f"{PAGE}-trials", frame, lang, page_size=10, columns=names)
 

@@ -74,8 +74,6 @@ def _graph_locales(dash_duo) -> list[str]:
 # Pages whose own tab strings were still English when this test was written (their helpers are translating
 # them in parallel); the scan still runs there and lists the words; drop the mark once a page passes.
 OTHER_TABS_PENDING = {
-    "/predict": "Predict tab texts not yet translated (model status codes, model names, 'risk', 'tolerance')",
-    "/ebpm": "EBPM tab texts not yet translated (true/false cells)",
     "/operations": "Operations tab texts not yet translated (feature names, status codes, model kinds)",
 }
 SCANNED = [pytest.param(path, marks=pytest.mark.xfail(reason=OTHER_TABS_PENDING[path], strict=False))

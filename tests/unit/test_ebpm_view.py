@@ -3,13 +3,14 @@ upload problems, the poor-overlap bootstrap, upload column choices and the URL s
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import plotly.io as pio
 import pytest
 
-from analytics.causal import estimate_effects, placebo_test
+from analytics.causal import e_values, estimate_effects, placebo_test
 from analytics.causal.effect_csv import cell_errors
 from analytics.causal.effect_io import read_effect_csv
 from analytics.causal.messages import describe
@@ -25,6 +26,7 @@ from dashboard.ebpm.data import (
     upload_source,
     validated_spec,
 )
+from tests.helpers.dash_tree import table_rows
 from warehouse.uploads import store_upload
 
 
@@ -50,8 +52,21 @@ def _poor_overlap(n: int = 1500, seed: int = 1) -> pd.DataFrame:
 def test_se_type_labels_name_each_kind(lang):
     shown = {kind: view.se_type_label(kind, lang) for kind in ("analytic", "cluster", "bootstrap")}
     assert len(set(shown.values())) == 3
-    assert all(kind in label for kind, label in shown.items() if kind != "analytic" or lang == "ja")
     assert not any(label.startswith("ebpm.") for label in shown.values())
+    if lang == "en":
+        assert all(kind in label for kind, label in shown.items() if kind != "analytic")
+    else:   # Japanese words only, no code names in brackets
+        assert not any(re.search("[A-Za-z]", label) for label in shown.values()), shown
+
+
+@pytest.mark.parametrize(("lang", "yes", "no"), [("en", "Yes", "No"), ("ja", "はい", "いいえ")])
+def test_e_value_table_marks_the_headline_row_in_words(clustered, lang, yes, no):
+    result = clustered[1]
+    table = e_values(result)
+    assert table["headline"].sum() == 1 and len(table) > 1
+    panel = view.sensitivity_panel(table, [], lang)
+    rows = table_rows(panel, "ebpm-evalues")
+    assert [row["headline"] for row in rows] == [yes if chosen else no for chosen in table["headline"]]
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -76,7 +91,7 @@ def test_headline_card_without_a_headline_says_so(clustered):
 
 def test_estimates_table_puts_the_se_type_beside_every_ci_and_marks_unreliable_rows():
     result = estimate_effects(_poor_overlap(), "t", "y", ["x"])
-    table = view.estimates_table(result, "en").children[2].data
+    table = table_rows(view.estimates_table(result, "en"), "ebpm-estimates-table")
     assert [row["se_type"] for row in table] == [view.se_type_label(s, "en") for s in result.table["se_type"]]
     unreliable = result.table[~result.table["reliable"]]
     assert len(unreliable)   # the planted poor overlap leaves at least one weighting row unreliable

@@ -3,6 +3,8 @@ and QR, the cutoff views and a readable waterfall."""
 from __future__ import annotations
 
 import base64
+import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +16,7 @@ from analytics.models.explain import Explanation
 from analytics.models.promotion import reason_codes
 from dashboard.common.i18n import t
 from dashboard.predict import view
+from tests.helpers.dash_tree import table_rows, walk
 
 GATE = ("regression: no_production_model (cv_rmse_mean 5.477); risk: worse_than_production "
         "(validation_pr_auc 0.8581); tolerance 0.05")
@@ -54,8 +57,8 @@ def test_shap_ebpm_note_only_when_signs_disagree():
 def test_share_panel_carries_the_link_and_an_svg_qr_code():
     url = "http://127.0.0.1:8050/predict?lang=ja&student=S0000042&reading_score=95"
     panel = view.share_panel(url, "ja")
-    link = next(c for c in _walk(panel) if getattr(c, "id", None) == "predict-share-url")
-    image = next(c for c in _walk(panel) if getattr(c, "id", None) == "predict-share-qr")
+    link = next(c for c in walk(panel) if getattr(c, "id", None) == "predict-share-url")
+    image = next(c for c in walk(panel) if getattr(c, "id", None) == "predict-share-qr")
     assert link.value == url
     svg = base64.b64decode(image.src.split(",", 1)[1]).decode()
     assert svg.startswith("<svg") and "<path" in svg
@@ -80,16 +83,32 @@ def test_waterfall_axis_zooms_onto_the_contributions():
     assert "試験対策講座 = 受講済み" in list(view.waterfall_figure(_prediction(46.3), "ja").data[0].y)
 
 
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    for child in children if isinstance(children, list) else [children] if children is not None else []:
-        if hasattr(child, "to_plotly_json"):
-            yield from _walk(child)
-
-
 def test_intervention_list_shows_the_csv_line_only_where_there_is_one():
     frame = pd.DataFrame({"student_id": ["R1", "R2"], "line_no": [2, 3], "risk_level": ["high", "high"]})
     assert "CSV line" in str(view.interventions_table(frame, "en"))
     generated = frame.assign(line_no=[None, None])
     assert "CSV line" not in str(view.interventions_table(generated, "en"))
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_registry_and_trials_name_models_and_parameters_in_the_page_language(lang):
+    registry = pd.DataFrame({
+        "task": ["regression", "risk"], "version": ["reg-1", "risk-1"], "algorithm": ["lightgbm", "logistic"],
+        "test_metrics": ['{"test_rmse": 6.2, "test_r2": 0.8}', '{"test_recall": 0.7, "test_pr_auc": 0.8}'],
+        "status": ["production", "production"], "status_reason": [GATE, GATE],
+        "created_at": pd.to_datetime(["2026-12-01 06:27", "2026-12-01 06:27"])})
+    rows = table_rows(view.models_admin_block(registry, lang), "predict-registry")
+    assert [row["algorithm"] for row in rows] == [t("predict.algo.lightgbm", lang), t("predict.algo.logistic", lang)]
+    trials = pd.DataFrame({"algorithm": ["ridge", "lightgbm"], "fold": [0.0, None], "trial": [0, 1],
+                           "value": [7.1, 6.9],
+                           "params": ['{"alpha": 0.5}', '{"num_leaves": 9, "learning_rate": 0.1}']})
+    shown = table_rows(view.trials_table(trials, lang), "predict-trials")
+    assert [row["algorithm"] for row in shown] == [t("predict.algo.ridge", lang), t("predict.algo.lightgbm", lang)]
+    param = lambda name: t(f"predict.param.{name}", lang)
+    assert [json.loads(row["params"]) for row in shown] == [
+        {param("alpha"): 0.5}, {param("learning_rate"): 0.1, param("num_leaves"): 9}]
+    cells = " ".join(row[name] for row in rows + shown for name in ("algorithm", "params") if name in row)
+    if lang == "en":   # English keeps the tuning library's own parameter names
+        assert '{"learning_rate": 0.1, "num_leaves": 9}' in cells and "Ridge regression" in cells
+    else:   # no English word but the product name LightGBM
+        assert set(re.findall(r"(?<![-\w])[A-Za-z]+(?![-\w])", cells)) == {"LightGBM"}, cells
