@@ -20,7 +20,7 @@ def _open_with_cluster(dash_duo, lang: str) -> None:
     dash_duo.wait_for_element("#ebpm-headline-card", timeout=TIMEOUT)
     dash_duo.find_element("#ebpm-page details summary").click()
     dash_duo.select_dcc_dropdown("#ebpm-cluster", index=0)   # school_id comes first
-    dash_duo.wait_for_contains_text("#ebpm-headline-se-type", "cluster", timeout=TIMEOUT)
+    dash_duo.wait_for_contains_text("#ebpm-headline-se-type", t("ebpm.se_type.cluster", lang), timeout=TIMEOUT)
 
 
 def dash_duo_app():
