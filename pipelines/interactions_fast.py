@@ -16,6 +16,7 @@ the exact path. Rows loaded here have line_no NULL.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -44,20 +45,29 @@ ANTI = ("ANTI JOIN core.interactions i ON i.student_id = t.student_id AND i.mate
         "AND i.ts = make_timestamp(epoch_us(t.ts))")
 
 
-def _insert(con, path: Path, head: TextTable, load_id: str) -> int:
-    """The one read-and-insert statement; rows inserted."""
+def _run(con, path: Path, head: TextTable, load_id: str) -> int | None:
+    """The fast statements (interactions_fast.sql); rows inserted, or None when ids need the exact path."""
     source, _ = csv_source(head, TYPES)
     has_rows = con.execute("SELECT count(*) > 0 FROM core.interactions").fetchall()[0][0]
-    sql = read_sql("load/interactions_fast.sql").replace("/*SOURCE*/", source).replace(
-        "/*ANTI*/", ANTI if has_rows else "")
     names = csv_names(head)
-    con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free
-    try:
-        return con.execute(sql, {"path": str(path), "delim": head.delimiter, "names": names,
-                                 "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN,
-                                 "na_first": NA_FIRST, "source": path.name, "load": load_id}).fetchall()[0][0]
-    finally:
-        con.execute("RESET preserve_insertion_order")
+    params = {"path": str(path), "delim": head.delimiter, "names": names,
+              "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST,
+              "source": path.name, "load": load_id}
+    macro, roster, insert, materials = read_sql("load/interactions_fast.sql").split(";\n")[:4]
+    con.execute(macro)
+    if con.execute(roster, _used(roster, params)).fetchall()[0][0]:
+        return None
+    insert = insert.replace("/*SOURCE*/", source).replace("/*ANTI*/", ANTI if has_rows else "")
+    con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
+    loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
+    con.execute(materials, _used(materials, params))
+    plain = con.execute("SELECT bool_and(plain) IS NOT false FROM ingest_fast_materials").fetchall()[0][0]
+    return loaded if plain else None
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The parameters a statement names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
 
 
 def _provably_exact(con, path: Path, head: TextTable, load_id: str, loaded: int):
@@ -80,27 +90,34 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
         return None
     con.execute("BEGIN TRANSACTION")
     try:
-        loaded = _insert(con, path, head, load_id)
-        rejects = _provably_exact(con, path, head, load_id, loaded)
+        loaded = _run(con, path, head, load_id)
+        rejects = None if loaded is None else _provably_exact(con, path, head, load_id, loaded)
     except duckdb.Error:   # e.g. bytes that are not UTF-8: the exact path reads (or names) them
         rejects = None
     if rejects is None:
         con.execute("ROLLBACK")
-        for table in ("ingest_rejects", "ingest_rejects_scan"):
-            con.execute(f"DROP TABLE IF EXISTS {table}")
+        # Not undone by the rollback, and the exact path's line numbers need the file order.
+        con.execute("RESET preserve_insertion_order")
+        _drop_temps(con)
         return None
     new_materials = con.execute(
         """INSERT INTO core.materials (material_id, title, created_at, source, load_id)
            SELECT i.material_id, i.material_id, $now, 'auto:' || $source, $load
-           FROM (SELECT DISTINCT material_id FROM core.interactions WHERE load_id = $load) i
-           ANTI JOIN core.materials m USING (material_id)""",
+           FROM ingest_fast_materials i ANTI JOIN core.materials m USING (material_id)""",
         {"now": started, "source": path.name, "load": load_id}).fetchall()[0][0]
     rows, quarantined = loaded + len(rejects), len(rejects)
     record_load(con, load_id, "interactions", path.name, None, started, rows, loaded, quarantined)
     quarantine(con, load_id, path.name, rejects, started)
     con.execute("COMMIT")
-    for table in ("ingest_rejects", "ingest_rejects_scan"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("RESET preserve_insertion_order")
+    _drop_temps(con)
     return LoadSummary(rows, loaded, quarantined, reason_counts(rejects["reason"]), load_id, path.name,
                        head.encoding, head.ignored_columns,
                        {"already_loaded": 0, "new_materials": new_materials, "format": "csv", "path": "fast"})
+
+
+def _drop_temps(con) -> None:
+    """Drop what the fast path left in the session (the exact path makes its own)."""
+    for table in ("ingest_rejects", "ingest_rejects_scan", "ingest_fast_materials"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP MACRO IF EXISTS ingest_plain_id")

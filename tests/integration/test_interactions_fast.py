@@ -44,6 +44,9 @@ def both(base: Path, tmp_path: Path, text: str, *, runs: int = 1) -> tuple[list[
     fast_db, exact_db = tmp_path / "fast.duckdb", tmp_path / "exact.duckdb"
     for sql in (ROWS, QUARANTINE, MATERIALS):
         assert rows(fast_db, sql) == rows(exact_db, sql), sql
+    if all(s["path"] == "exact" for s in summaries[0]):   # after a fallback even the line numbers agree
+        numbered = ROWS.replace("source FROM", "source, line_no FROM")
+        assert rows(fast_db, numbered) == rows(exact_db, numbered)
     for a, b in zip(*summaries):
         assert {k: v for k, v in a.items() if k != "path"} == {k: v for k, v in b.items() if k != "path"}
     return summaries[0], summaries[1]
@@ -71,6 +74,7 @@ def test_wrong_field_counts_are_quarantined_on_the_fast_path_with_their_lines(ba
     ("NOBODY,M1,2026-03-01,1,1,1\n", "unknown_student_id"),
     ("ST1,M1,2026-01-01T01:00:00Z,5,1,1\n", "duplicate_row"),
     ("NA,M1,2026-03-01,1,1,1\n", "missing_value"),
+    ("ST2,n/a,2026-03-01,1,1,1\n", "missing_value"),
 ])
 def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, reason):
     fast, _ = both(base, tmp_path, HEADER + CLEAN + extra)
@@ -84,6 +88,7 @@ def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, r
     HEADER + 'ST1,"M\n1",2026-01-01,1,1,1\nST2,M1,2026-01-01,1,1,1\n',             # a record on two lines
     HEADER + "ST1,M1,1775037600,1,1,1\n",                                           # Unix seconds
     HEADER + " ST1 ,M1,2026-01-01,nan,1,1\n",                                       # padding, an NA spelling
+    HEADER + "ST1, M1,2026-01-01,1,1,1\n",                                         # a padded material id
     HEADER + "ST1,M1,infinity,1,1,1\n",                                             # an infinite ts
 ])
 def test_what_the_fast_path_cannot_prove_takes_the_exact_path(base, tmp_path, text):
