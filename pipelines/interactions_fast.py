@@ -46,23 +46,20 @@ ANTI = ("ANTI JOIN core.interactions i ON i.student_id = t.student_id AND i.mate
 
 
 def _run(con, path: Path, head: TextTable, load_id: str) -> int | None:
-    """The fast statements (interactions_fast.sql); rows inserted, or None when ids need the exact path."""
+    """The fast statements (interactions_fast.sql); rows inserted, or None when an id needs the exact path."""
     source, _ = csv_source(head, TYPES)
     has_rows = con.execute("SELECT count(*) > 0 FROM core.interactions").fetchall()[0][0]
     names = csv_names(head)
     params = {"path": str(path), "delim": head.delimiter, "names": names,
               "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST,
               "source": path.name, "load": load_id}
-    macro, roster, insert, materials = read_sql("load/interactions_fast.sql").split(";\n")[:4]
+    macro, insert, ids, odd_ids = read_sql("load/interactions_fast.sql").split(";\n")[:4]
     con.execute(macro)
-    if con.execute(roster, _used(roster, params)).fetchall()[0][0]:
-        return None
     insert = insert.replace("/*SOURCE*/", source).replace("/*ANTI*/", ANTI if has_rows else "")
     con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
     loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
-    con.execute(materials, _used(materials, params))
-    plain = con.execute("SELECT bool_and(plain) IS NOT false FROM ingest_fast_materials").fetchall()[0][0]
-    return loaded if plain else None
+    con.execute(ids, _used(ids, params))
+    return None if con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0] else loaded
 
 
 def _used(sql: str, params: dict) -> dict:
@@ -103,7 +100,7 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
     new_materials = con.execute(
         """INSERT INTO core.materials (material_id, title, created_at, source, load_id)
            SELECT i.material_id, i.material_id, $now, 'auto:' || $source, $load
-           FROM ingest_fast_materials i ANTI JOIN core.materials m USING (material_id)""",
+           FROM ingest_fast_ids i ANTI JOIN core.materials m USING (material_id) WHERE i.material_id IS NOT NULL""",
         {"now": started, "source": path.name, "load": load_id}).fetchall()[0][0]
     rows, quarantined = loaded + len(rejects), len(rejects)
     record_load(con, load_id, "interactions", path.name, None, started, rows, loaded, quarantined)
@@ -118,6 +115,6 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
 
 def _drop_temps(con) -> None:
     """Drop what the fast path left in the session (the exact path makes its own)."""
-    for table in ("ingest_rejects", "ingest_rejects_scan", "ingest_fast_materials"):
+    for table in ("ingest_rejects", "ingest_rejects_scan", "ingest_fast_ids"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DROP MACRO IF EXISTS ingest_plain_id")

@@ -8,22 +8,26 @@
 CREATE OR REPLACE TEMP MACRO ingest_plain_id(x, na, na_first) AS
     CASE WHEN NOT contains(na_first, x[1]) AND x[-1] <> ' ' THEN true
          ELSE NOT regexp_full_match(x, na) AND x = trim(x) END;
--- Roster ids that are not plain (rare): the semi-join below would match them untrimmed, so any sends the file
--- to the exact path.
-SELECT count(*) FROM core.students WHERE NOT ingest_plain_id(student_id, $na, $na_first);
--- The rows: a known student, a finite ts the reader typed as TIMESTAMPTZ (the checks' first try), numbers in
--- range and (ANTI marker) a (student, material, ts) not loaded before. Material ids are checked once each below.
+-- The rows: an id in each id column, a finite ts the reader typed as TIMESTAMPTZ (the checks' first try), numbers in
+-- range and (ANTI marker) a (student, material, ts) not loaded before. Ids are checked below, once per distinct id
+-- (a semi-join on the roster here would probe every row).
 INSERT INTO core.interactions BY NAME
 SELECT t.student_id, t.material_id, t.rating, TRUE AS completed, make_timestamp(epoch_us(t.ts)) AS ts, t.score,
        t.duration_s, $source AS source, $load AS load_id, CAST(NULL AS INTEGER) AS line_no
 FROM /*SOURCE*/ t
-SEMI JOIN core.students s ON s.student_id = t.student_id
 /*ANTI*/
-WHERE t.material_id IS NOT NULL AND isfinite(t.ts)
+WHERE t.student_id IS NOT NULL AND t.material_id IS NOT NULL AND isfinite(t.ts)
   AND (t.rating IS NULL OR t.rating >= 0 AND isfinite(t.rating))
   AND (t.duration_s IS NULL OR t.duration_s >= 0 AND isfinite(t.duration_s))
   AND (t.score IS NULL OR isfinite(t.score));
--- ingest_fast_materials: the load's material ids, each once, with whether it is plain. Grain: material_id.
-CREATE OR REPLACE TEMP TABLE ingest_fast_materials AS
-SELECT material_id, ingest_plain_id(material_id, $na, $na_first) AS plain
-FROM (SELECT DISTINCT material_id FROM core.interactions WHERE load_id = $load);
+-- ingest_fast_ids: the load's student ids and material ids, each once (one scan). Grain: student_id or material_id.
+CREATE OR REPLACE TEMP TABLE ingest_fast_ids AS
+SELECT student_id, material_id FROM core.interactions WHERE load_id = $load
+GROUP BY GROUPING SETS ((student_id), (material_id));
+-- Ids the exact path would not load as they are (any sends the file there): an unknown student, or an id that is
+-- blank, an NA spelling or padded.
+SELECT count(*) FROM ingest_fast_ids i
+WHERE CASE WHEN i.student_id IS NOT NULL
+           THEN NOT ingest_plain_id(i.student_id, $na, $na_first)
+                OR i.student_id NOT IN (SELECT student_id FROM core.students)
+           ELSE NOT ingest_plain_id(i.material_id, $na, $na_first) END;
