@@ -90,6 +90,7 @@ def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, r
     HEADER + " ST1 ,M1,2026-01-01,nan,1,1\n",                                       # padding, an NA spelling
     HEADER + "ST1, M1,2026-01-01,1,1,1\n",                                         # a padded material id
     HEADER + "ST1,M1,infinity,1,1,1\n",                                             # an infinite ts
+    HEADER + "ST1,M1,01/02/2026 10:00:00,1,1,1\nST2,M1,03/04/2026 10:00:00,1,1,1\n",  # a format the checks refuse
 ])
 def test_what_the_fast_path_cannot_prove_takes_the_exact_path(base, tmp_path, text):
     fast, _ = both(base, tmp_path, text)
