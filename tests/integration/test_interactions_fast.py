@@ -111,7 +111,8 @@ def test_a_new_file_next_to_loaded_rows_takes_the_fast_path(base, tmp_path):
     shutil.copyfile(base, db)
     ingest_interactions(db, first)
     second = tmp_path / "second.csv"
-    second.write_bytes((HEADER.replace("\n", "\r\n") + "ST3,M1,2026-04-01,1,1,1\r\nST2,M9,2026-04-02,2,3,0.1\r\n").encode())
+    crlf_rows = "ST3,M1,2026-04-01,1,1,1\r\nST2,M9,2026-04-02,2,3,0.1\r\n"
+    second.write_bytes((HEADER.replace("\n", "\r\n") + crlf_rows).encode())
     s = ingest_interactions(db, second).as_json()
     assert (s["path"], s["loaded"], s["new_materials"]) == ("fast", 2, 1)
     assert rows(db, "SELECT count(*) FROM core.interactions") == [(5,)]
