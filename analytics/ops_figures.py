@@ -151,3 +151,58 @@ def _base_figure(text: Mapping[str, str], key: str, *, empty: bool) -> go.Figure
         fig.add_annotation(text=text["no_data"], showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
     return fig
+
+
+def make_looks_figure(looks: pd.DataFrame, labels: Mapping[str, str], *, partial_day=None) -> go.Figure:
+    """Cumulative daily looks of looks[day, variant, lift, lift_low/high, seq_lift_low/high], in %:
+    the lift with its fixed-horizon band and its always-valid band; a `partial_day` look is drawn hollow.
+
+    labels: title, x, y, no_data, fixed, sequential, lift, partial.
+    """
+    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
+                            "template": "plotly_white"})
+    rows = looks.dropna(subset=["lift"]) if not looks.empty else looks
+    if rows.empty:
+        fig.add_annotation(text=labels["no_data"], showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        return fig
+    for variant, part in rows.groupby("variant", sort=True):
+        day = pd.to_datetime(part["day"])
+        for low, high, name, colour in (("seq_lift_low", "seq_lift_high", labels["sequential"], "rgba(44,160,44,0.18)"),
+                                        ("lift_low", "lift_high", labels["fixed"], "rgba(214,39,40,0.25)")):
+            fig.add_trace(go.Scatter(x=day, y=100 * part[high], mode="lines", line={"width": 0}, showlegend=False,
+                                     hoverinfo="skip", legendgroup=f"{variant}-{name}"))
+            fig.add_trace(go.Scatter(x=day, y=100 * part[low], mode="lines", line={"width": 0}, fill="tonexty",
+                                     fillcolor=colour, name=f"{variant}: {name}", legendgroup=f"{variant}-{name}",
+                                     hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}%<extra>" + name + "</extra>"))
+        partial = (day.dt.date == partial_day) if partial_day is not None else pd.Series(False, index=part.index)
+        fig.add_trace(go.Scatter(
+            x=day, y=100 * part["lift"], mode="lines+markers", name=f"{variant}: {labels['lift']}",
+            marker={"symbol": ["circle-open" if p else "circle" for p in partial], "size": 8},
+            customdata=[labels["partial"] if p else "" for p in partial],
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.1f}% %{customdata}<extra>" + str(variant) + "</extra>"))
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
+    fig.update_yaxes(ticksuffix="%")
+    return fig
+
+
+def make_latency_figure(hourly: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
+    """p50/p95 latency (ms, left axis) and server error rate (%, right axis) per hour of
+    requests_by_hour() output; labels: title, x, y, y2, p50, p95, error_rate, requests, no_data."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.update_layout(title_text=labels["title"], template="plotly_white", xaxis_title=labels["x"])
+    fig.update_yaxes(title_text=labels["y"], rangemode="tozero", secondary_y=False)
+    fig.update_yaxes(title_text=labels["y2"], rangemode="tozero", ticksuffix="%", secondary_y=True)
+    if hourly.empty:
+        fig.add_annotation(text=labels["no_data"], showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+        return fig
+    hover = "%{x|%Y-%m-%d %H:00}: %{y:.1f} ms (n=%{customdata:,})<extra>"
+    for column in ("p50_ms", "p95_ms"):
+        name = labels[column.removesuffix("_ms")]
+        fig.add_trace(go.Scatter(x=hourly["hour"], y=hourly[column], mode="lines+markers", name=name,
+                                 customdata=hourly["requests"], hovertemplate=hover + name + "</extra>"),
+                      secondary_y=False)
+    fig.add_trace(go.Bar(x=hourly["hour"], y=100 * hourly["error_rate"].astype(float), name=labels["error_rate"],
+                         opacity=0.35, customdata=hourly["requests"],
+                         hovertemplate="%{x|%Y-%m-%d %H:00}: %{y:.1f}% (n=%{customdata:,})<extra></extra>"),
+                  secondary_y=True)
+    return fig

@@ -15,8 +15,16 @@ import numpy as np
 import pandas as pd
 
 from analytics.abtest import ABSummary, ctr_over_time, summarize_ab, wilson_interval
+from analytics.ab_sessions import experiment_report
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
+from analytics.champion import compare_models
+from analytics.online_drift import requests_by_hour
+from dashboard.common.data import current_provenance
+from warehouse import experiments as xq
 from warehouse import ops_queries as q
+from warehouse.alert_history import get_alert_history_df
+from warehouse.challengers import get_active_challenger, get_model_outcomes_df
+from warehouse.monitoring_queries import get_error_change_points_df, get_request_log_df
 from warehouse.connection import read_only
 from warehouse.events import list_event_files
 from warehouse.publish import published_version
@@ -24,6 +32,7 @@ from warehouse.queries import get_build_info, get_production_model
 from warehouse.settings import Settings
 
 ERROR_WINDOW = timedelta(hours=24)
+LATENCY_WINDOW = timedelta(hours=48)
 MAX_RANGE_DAYS = 366
 
 
@@ -98,6 +107,78 @@ def clamp_range(start: date | None, end: date | None, last_day: date | None, day
 
 
 @dataclass
+class ExperimentData:
+    """The declared experiments, the one picked and its session-level report (None without sessions)."""
+
+    experiments: pd.DataFrame
+    key: str | None
+    experiment: dict | None
+    report: dict | None
+    today: date
+    provenance: dict = field(default_factory=dict)
+
+
+def pick_experiment(experiments: pd.DataFrame, key: str | None) -> str | None:
+    """The asked key when declared, else the advice experiment, else the newest running one, else None."""
+    keys = experiments["experiment_key"].astype(str).tolist() if not experiments.empty else []
+    if key in keys:
+        return key
+    if xq.ADVICE_EXPERIMENT in keys:
+        return xq.ADVICE_EXPERIMENT
+    running = experiments[experiments["status"] == "running"] if keys else experiments
+    return str(running["experiment_key"].iloc[-1]) if len(running) else (keys[-1] if keys else None)
+
+
+def load_experiment(cfg: Settings, key: str | None, *, mde: float = 0.10) -> ExperimentData:
+    """Experiment section: session-level report over ingested plus not-yet-ingested events (clicks show at once)."""
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        experiments = xq.get_experiments_df(con)
+        key = pick_experiment(experiments, key)
+        experiment = xq.get_experiment(con, key) if key else None
+        report = None
+        if experiment is not None:
+            stats = xq.get_experiment_session_stats_df(con, experiment, source="live_events")
+            if not stats.empty and int(stats["sessions"].sum()) > 0:
+                report = experiment_report(
+                    stats, variants=experiment["variants"], allocation=experiment["allocation"],
+                    daily_df=xq.get_experiment_daily_stats_df(con, experiment, source="live_events"),
+                    actions_df=xq.get_experiment_actions_df(con, experiment, source="live_events"), mde=mde)
+    listed = experiments[["experiment_key", "status"]] if not experiments.empty else pd.DataFrame(
+        columns=["experiment_key", "status"])
+    return ExperimentData(listed, key, experiment, report, utc_now().date(), current_provenance(cfg.db_path))
+
+
+@dataclass
+class MonitoringData:
+    """/predict latency and errors per hour, champion vs challenger, alert history."""
+
+    hourly: pd.DataFrame
+    challenger: dict | None
+    comparison: object | None
+    history: pd.DataFrame
+
+
+def load_monitoring(cfg: Settings, now: datetime | None = None) -> MonitoringData:
+    """Monitoring section: request log of the last 48 h by hour, the active challenger's comparison, alert history."""
+    now = (now or utc_now()).replace(second=0, microsecond=0)
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        hourly = requests_by_hour(get_request_log_df(con, start=now - LATENCY_WINDOW, end=now))
+        challenger = get_active_challenger(con)
+        comparison = None
+        production = get_production_model(con)
+        candidate = (challenger or {}).get("rows", {}).get("regression")
+        if candidate and production:
+            versions = [production["version"], candidate["version"]]
+            comparison = compare_models(get_model_outcomes_df(con, versions, source="live_events"), *versions)
+        history = get_alert_history_df(con, limit=100)
+    return MonitoringData(hourly, None if challenger is None else {"mode": challenger["mode"],
+                          "run_id": challenger["run_id"], "experiment": challenger["experiment"]},
+                          comparison, history)
+
+
+@dataclass
 class UsageData:
     """Usage within [start, end] and the previous period of equal length."""
 
@@ -167,6 +248,7 @@ class HealthData:
     last_run: dict | None
     performance: pd.DataFrame
     meta: dict[str, str | None]
+    change_points: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_health(cfg: Settings) -> HealthData:
@@ -177,10 +259,12 @@ def load_health(cfg: Settings) -> HealthData:
         drift = q.get_latest_drift_df(con)
         last_run = q.get_last_monitor_run(con)
         performance = q.get_performance_df(con)
+        change_points = get_error_change_points_df(con)
         info = get_build_info(con)
     meta = {"environment": cfg.environment, "region": cfg.region, "app_version": cfg.app_version,
             "deployed_at": cfg.deployed_at, "refreshed_at": info.get("refreshed_at")}
-    return HealthData(production, versions, q.model_metrics_long(versions), drift, last_run, performance, meta)
+    return HealthData(production, versions, q.model_metrics_long(versions), drift, last_run, performance, meta,
+                      change_points)
 
 
 @dataclass
