@@ -62,18 +62,30 @@ def make_ctr_by_variant_figure(table: pd.DataFrame, labels: Mapping[str, str] | 
 
 
 def make_ctr_over_time_figure(
-    over_time: pd.DataFrame, labels: Mapping[str, str] | None = None, *, cumulative: bool = False
+    over_time: pd.DataFrame, labels: Mapping[str, str] | None = None, *, cumulative: bool = False,
+    min_n: int = 0, partial_day=None,
 ) -> go.Figure:
-    """One line per variant from ctr_over_time() output: daily CTR, or cumulative CTR if asked."""
+    """One line per variant from ctr_over_time() output: daily CTR, or cumulative CTR if asked.
+
+    Points resting on fewer than `min_n` impressions are grey and a `partial_day` point is hollow, so a
+    handful of events cannot pass for a 100 % day; the hover shows the counts behind every rate.
+    """
     text = _labels(labels)
     fig = _base_figure(text, "ctr_over_time", empty=over_time.empty)
     if cumulative:
         fig.update_layout(title_text=text["ctr_over_time.title_cumulative"])
-    column = "cum_ctr" if cumulative else "ctr"
+    column, n_column = ("cum_ctr", "cum_impressions") if cumulative else ("ctr", "impressions")
     for variant, rows in over_time.groupby("variant", sort=True):
+        n, clicks = rows[n_column], rows["cum_clicks" if cumulative else "clicks"]
+        tiny = (n < min_n).to_numpy()
+        partial = (pd.to_datetime(rows["date"]).dt.date == partial_day).to_numpy()
         fig.add_trace(go.Scatter(
             x=rows["date"], y=rows[column] * 100, mode="lines+markers", name=str(variant),
-            hovertemplate="%{x|%Y-%m-%d}: %{y:.2f}%<extra>" + str(variant) + "</extra>",
+            marker={"opacity": [0.25 if small else 1.0 for small in tiny],
+                    "symbol": ["circle-open" if p else "circle" for p in partial]},
+            customdata=list(zip(clicks, n)),
+            hovertemplate="%{x|%Y-%m-%d}: %{y:.2f}% (%{customdata[0]:,} / %{customdata[1]:,})<extra>"
+                          + str(variant) + "</extra>",
         ))
     fig.update_yaxes(rangemode="tozero", ticksuffix="%")
     return fig
@@ -153,6 +165,45 @@ def _base_figure(text: Mapping[str, str], key: str, *, empty: bool) -> go.Figure
     return fig
 
 
+def _empty_note(fig: go.Figure, text: str) -> go.Figure:
+    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig
+
+
+def make_daily_counts_figure(daily: pd.DataFrame, labels: Mapping[str, str], *, value: str = "events") -> go.Figure:
+    """One bar per UTC day of daily[date, <value>]; labels: title, x, y, no_data."""
+    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
+                            "template": "plotly_white"})
+    if daily.empty:
+        return _empty_note(fig, labels["no_data"])
+    fig.add_trace(go.Bar(x=daily["date"], y=daily[value], hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>"))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def make_performance_figure(perf: pd.DataFrame, labels: Mapping[str, str],
+                            change_points: pd.DataFrame | None = None) -> go.Figure:
+    """RMSE per period, one line per model version, from perf[model_version, period_start, rmse, n];
+    change_points[detector, ts] (ADWIN/DDM) as dashed vertical lines named by labels[detector]."""
+    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
+                            "template": "plotly_white"})
+    if perf.empty:
+        return _empty_note(fig, labels["no_data"])
+    for version, rows in perf.groupby(perf["model_version"].fillna("?"), sort=True):
+        fig.add_trace(go.Scatter(x=rows["period_start"], y=rows["rmse"], mode="lines+markers", name=str(version),
+                                 customdata=rows["n"],
+                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n=%{customdata:,})<extra>"
+                                               + str(version) + "</extra>"))
+    colours = {"adwin": "#9467bd", "ddm": "#d62728"}
+    for point in ([] if change_points is None else change_points.to_dict("records")):
+        fig.add_vline(x=pd.Timestamp(point["ts"]).timestamp() * 1000, line={"dash": "dash",
+                      "color": colours.get(point["detector"], "#555")})
+        fig.add_annotation(x=point["ts"], y=1, yref="paper", showarrow=False, textangle=-90, xanchor="left",
+                           yanchor="top", text=labels.get(point["detector"], point["detector"]), font={"size": 10})
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
 def make_looks_figure(looks: pd.DataFrame, labels: Mapping[str, str], *, partial_day=None) -> go.Figure:
     """Cumulative daily looks of looks[day, variant, lift, lift_low/high, seq_lift_low/high], in %:
     the lift with its fixed-horizon band and its always-valid band; a `partial_day` look is drawn hollow.
@@ -205,4 +256,15 @@ def make_latency_figure(hourly: pd.DataFrame, labels: Mapping[str, str]) -> go.F
                          opacity=0.35, customdata=hourly["requests"],
                          hovertemplate="%{x|%Y-%m-%d %H:00}: %{y:.1f}% (n=%{customdata:,})<extra></extra>"),
                   secondary_y=True)
+    return fig
+
+
+def make_challenger_figure(periods: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
+    """RMSE per period, one line per role, from Comparison.by_period[period_start, role, n, rmse]."""
+    fig = go.Figure(layout={"title_text": labels["title"], "template": "plotly_white",
+                            "xaxis_title": labels["x"], "yaxis_title": labels["y"]})
+    for role, rows in periods.groupby("role", sort=False):
+        fig.add_trace(go.Scatter(x=rows["period_start"], y=rows["rmse"], mode="lines+markers", name=str(role),
+                                 customdata=rows["n"], hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n=%{customdata:,})"))
+    fig.update_yaxes(rangemode="tozero")
     return fig

@@ -14,19 +14,20 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
-from analytics.abtest import ABSummary, ctr_over_time, summarize_ab, wilson_interval
 from analytics.ab_sessions import experiment_report
+from analytics.abtest import ABSummary, ctr_over_time, required_sample_size, summarize_ab, wilson_interval
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.champion import compare_models
 from analytics.online_drift import requests_by_hour
+from dashboard.common.cache import by_published_version
 from dashboard.common.data import current_provenance
 from warehouse import experiments as xq
 from warehouse import ops_queries as q
 from warehouse.alert_history import get_alert_history_df
 from warehouse.challengers import get_active_challenger, get_model_outcomes_df
-from warehouse.monitoring_queries import get_error_change_points_df, get_request_log_df
 from warehouse.connection import read_only
 from warehouse.events import list_event_files
+from warehouse.monitoring_queries import get_error_change_points_df, get_request_log_df
 from warehouse.publish import published_version
 from warehouse.queries import get_build_info, get_production_model
 from warehouse.settings import Settings
@@ -116,6 +117,7 @@ class ExperimentData:
     report: dict | None
     today: date
     provenance: dict = field(default_factory=dict)
+    required_sessions: int | None = None   # per variant, for the fixed-horizon test (conversion, power 0.8)
 
 
 def pick_experiment(experiments: pd.DataFrame, key: str | None) -> str | None:
@@ -127,6 +129,15 @@ def pick_experiment(experiments: pd.DataFrame, key: str | None) -> str | None:
         return xq.ADVICE_EXPERIMENT
     running = experiments[experiments["status"] == "running"] if keys else experiments
     return str(running["experiment_key"].iloc[-1]) if len(running) else (keys[-1] if keys else None)
+
+
+def list_experiments(cfg: Settings) -> pd.DataFrame:
+    """[experiment_key, status] of every declared experiment (re-read once per published warehouse)."""
+    def read() -> pd.DataFrame:
+        with read_only(cfg.db_path) as con:
+            return xq.get_experiments_df(con)[["experiment_key", "status"]]
+
+    return by_published_version(cfg.db_path, ("operations-experiments",), read)
 
 
 def load_experiment(cfg: Settings, key: str | None, *, mde: float = 0.10) -> ExperimentData:
@@ -146,7 +157,15 @@ def load_experiment(cfg: Settings, key: str | None, *, mde: float = 0.10) -> Exp
                     actions_df=xq.get_experiment_actions_df(con, experiment, source="live_events"), mde=mde)
     listed = experiments[["experiment_key", "status"]] if not experiments.empty else pd.DataFrame(
         columns=["experiment_key", "status"])
-    return ExperimentData(listed, key, experiment, report, utc_now().date(), current_provenance(cfg.db_path))
+    required = None
+    if report is not None:
+        control = next(v for v in report["variants"] if v["variant"] == report["control"])
+        try:
+            required = required_sample_size(control["conversion"] or 0.0, mde, alpha=report["alpha"])
+        except ValueError:
+            required = None   # no baseline conversion yet
+    return ExperimentData(listed, key, experiment, report, utc_now().date(), current_provenance(cfg.db_path),
+                          required)
 
 
 @dataclass
@@ -190,6 +209,31 @@ class UsageData:
     predictions: pd.DataFrame
     recommendations: pd.DataFrame
     rec_totals: dict[str, float] = field(default_factory=dict)
+    comparison: dict = field(default_factory=dict)   # see honest_comparison
+
+
+def comparison_window(start: date, end: date, first_day: date | None, today: date) -> dict:
+    """Which complete days to compare with which previous period, or why there is no comparison.
+
+    Today is a partial day, so it is left out of both sides; the previous period of equal length must lie
+    entirely on or after the first day with data (a period that data only partly covers is not compared).
+    Returns {current: (start, end) | None, previous: (start, end) | None, days, partial_today, reason}.
+    """
+    partial = end >= today
+    cmp_end = min(end, today - timedelta(days=1))
+    days = (cmp_end - start).days + 1
+    out = {"current": None, "previous": None, "days": max(days, 0), "partial_today": partial, "reason": None}
+    if days < 1:
+        out["reason"] = "partial_only"
+        return out
+    prev_end = start - timedelta(days=1)
+    prev_start = prev_end - timedelta(days=days - 1)
+    out["current"] = (start, cmp_end)
+    if first_day is None or prev_start < first_day:
+        out["reason"] = "prev_incomplete"
+        return out
+    out["previous"] = (prev_start, prev_end)
+    return out
 
 
 def load_usage(cfg: Settings, start: date | None = None, end: date | None = None, *, days: int = 30) -> UsageData:
@@ -199,11 +243,16 @@ def load_usage(cfg: Settings, start: date | None = None, end: date | None = None
     """
     with read_only(cfg.db_path) as con:
         q.open_live_events(con, cfg.events_dir)
-        start, end = clamp_range(start, end, q.get_data_days(con)[1], days)
+        first_day, last_day = q.get_data_days(con)
+        start, end = clamp_range(start, end, last_day, days)
         length = (end - start).days + 1
         prev_end = start - timedelta(days=1)
         totals = q.get_usage_totals(con, start, end)
         previous = q.get_usage_totals(con, prev_end - timedelta(days=length - 1), prev_end)
+        window = comparison_window(start, end, first_day, utc_now().date())
+        comparison = {**window,
+                      "current_totals": q.get_usage_totals(con, *window["current"]) if window["current"] else None,
+                      "previous_totals": q.get_usage_totals(con, *window["previous"]) if window["previous"] else None}
         views = q.get_page_views_df(con, start, end)
         predictions = q.get_daily_events_df(con, "prediction", start, end)
         recs = q.get_recommendation_daily_df(con, start, end)
@@ -212,7 +261,7 @@ def load_usage(cfg: Settings, start: date | None = None, end: date | None = None
     recs = recs.assign(ctr=recs["clicks"] / recs["shown"].where(recs["shown"] > 0))
     rec_totals = {"shown": shown, "clicks": clicks, "ctr": clicks / shown if shown else np.nan,
                   "ctr_low": float(low), "ctr_high": float(high)}
-    return UsageData(start, end, totals, previous, views, predictions, recs, rec_totals)
+    return UsageData(start, end, totals, previous, views, predictions, recs, rec_totals, comparison)
 
 
 @dataclass
