@@ -20,7 +20,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job
+from dashboard.common.admin_actions import AdminActionError, acknowledge_alert, run_monitor_job, run_reset_demo_job
 from dashboard.common.auth import auth_enabled, is_admin
 from dashboard.common.cache import LiveCache
 from dashboard.common.context import log_event, request_lang, settings
@@ -127,6 +127,11 @@ def _events_body(body, provenance: dict, lang: str, name: str) -> html.Div:
     return html.Div([empty_state("events", lang, _id(f"{name}-empty")), html.Div(body, style={"display": "none"})])
 
 
+def _experiment_options(experiments, lang: str) -> list[dict]:
+    return [{"label": f"{key} ({t(f'experiments.status.{status}', lang)})", "value": key}
+            for key, status in experiments.itertuples(index=False)]
+
+
 def _float(value, default: float, low: float, high: float) -> float:
     try:
         number = float(value)
@@ -163,9 +168,8 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
     ab = html.Div([
         dbc.Row([
             dbc.Col([dbc.Label(t("experiments.pick", lang), html_for=_id("exp")),
-                     dcc.Dropdown(id=_id("exp"), value=exp, clearable=False, options=[
-                         {"label": f"{k} ({t(f'experiments.status.{st}', lang)})", "value": k}
-                         for k, st in experiments.itertuples(index=False)])], md=3),
+                     dcc.Dropdown(id=_id("exp"), value=exp, clearable=False,
+                                  options=_experiment_options(experiments, lang))], md=3),
             dbc.Col([dbc.Label(t("experiments.mode", lang), html_for=_id("mode")),
                      dbc.RadioItems(id=_id("mode"), value=mode if mode in MODES else MODES[0], inline=True,
                                     options=[{"label": t(f"experiments.mode.{m}", lang), "value": m}
@@ -240,6 +244,8 @@ def _audience_card(lang: str) -> dbc.Card:
     return dbc.Card(dbc.CardBody(dbc.Row([
         dbc.Col(html.Img(src=view.qr_data_uri(url), alt=url, id=_id("qr"), style={"width": "220px"}), md="auto"),
         dbc.Col([html.H4(t("audience.scan", lang)), html.Code(url, className="fs-5", id=_id("qr-url"))]),
+        dbc.Col([dbc.Button(t("audience.reset", lang), id=_id("reset-demo"), color="warning", size="sm"),
+                 dcc.Loading(html.Div(id=_id("reset-status"), className="small mt-1"))], md="auto"),
     ], className="align-items-center")), className="mb-3", id=_id("audience"))
 
 
@@ -376,3 +382,19 @@ def run_monitor(clicks, lang):
         return dbc.Alert(t("operations.alerts.monitor_failed", lang, reason=str(exc)), color="danger")
     return t("operations.alerts.monitor_done", lang, run_id=summary["run_id"],
              drifted=len(summary["drifted_features"]), raised=len(summary["alerts_raised"]))
+
+
+@callback(Output(_id("reset-status"), "children"), Output(_id("exp"), "options"), Output(_id("exp"), "value"),
+          Input(_id("reset-demo"), "n_clicks"), State(_id("lang"), "data"), prevent_initial_call=True)
+def reset_demo(clicks, lang):
+    """Admin only: declare a fresh demo experiment (a subprocess, like every admin job) and show it."""
+    if not clicks:
+        raise PreventUpdate
+    if not is_admin():
+        return t("operations.alerts.admin_only", lang), dash.no_update, dash.no_update
+    try:
+        key = run_reset_demo_job()["created"]
+    except AdminActionError as exc:
+        return dbc.Alert(t("audience.reset_failed", lang, reason=str(exc)), color="danger"), dash.no_update, \
+            dash.no_update
+    return t("audience.reset_done", lang, key=key), _experiment_options(data.list_experiments(settings()), lang), key
