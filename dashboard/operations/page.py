@@ -397,4 +397,5 @@ def reset_demo(clicks, lang):
     except AdminActionError as exc:
         return dbc.Alert(t("audience.reset_failed", lang, reason=str(exc)), color="danger"), dash.no_update, \
             dash.no_update
-    return t("audience.reset_done", lang, key=key), _experiment_options(data.list_experiments(settings()), lang), key
+    options = _experiment_options(data.list_experiments(settings()), lang)
+    return t("audience.reset_done", lang, experiment=key), options, key

@@ -325,6 +325,6 @@ STRINGS.update({
     "audience.open": {"en": "Audience mode", "ja": "発表モード"},
     "audience.scan": {"en": "Scan to try the Predict page on your phone", "ja": "スマートフォンで読み取って予測ページを試す"},
     "audience.reset": {"en": "Reset demo (new experiment)", "ja": "デモをリセット（新しい実験）"},
-    "audience.reset_done": {"en": "New demo experiment {key} started.", "ja": "新しいデモ実験 {key} を開始しました。"},
+    "audience.reset_done": {"en": "New demo experiment {experiment} started.", "ja": "新しいデモ実験 {experiment} を開始しました。"},
     "audience.reset_failed": {"en": "The demo could not be reset: {reason}", "ja": "デモをリセットできませんでした：{reason}"},
 })

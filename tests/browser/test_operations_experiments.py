@@ -84,8 +84,9 @@ def test_experiment_panel_shows_sequential_and_fixed_results_with_the_demo_badge
     # the fixed-horizon mode moves its interval first
     dash_duo.driver.execute_script("document.querySelector('#operations-mode input[value=\"fixed\"]').click()")
     _wait(lambda: "mode=fixed" in dash_duo.driver.current_url)
+    fixed, sequential = ("固定標本", "常時有効") if lang == "ja" else ("fixed-horizon", "always-valid")
     fixed_first = _wait(lambda: (r := _text(dash_duo, "#operations-exp-results")) and (
-        r.index("固定標本" if lang == "ja" else "fixed-horizon") < r.index("常時有効" if lang == "ja" else "always-valid")))
+        r.index(fixed) < r.index(sequential)))
     assert fixed_first
     assert dash_duo.get_logs() == []
 
