@@ -83,8 +83,10 @@ def render_experiment(cfg: Settings, lang: str, key: str | None, mde_pct: float,
 
 def render_monitoring(cfg: Settings, lang: str):
     """/predict latency and errors per hour, champion vs challenger, alert history."""
+    # hourly latency and daily RMSE need no per-click freshness: once a minute (or on a new warehouse) is enough,
+    # and keeps this section out of the per-click refresh work
     return _section(cfg, ("monitoring", lang), lambda: data.load_monitoring(cfg),
-                    lambda loaded: view.draw_monitoring(loaded, lang), per_minute=True)
+                    lambda loaded: view.draw_monitoring(loaded, lang), per_minute=True, reads_events=False)
 
 
 def render_usage(cfg: Settings, lang: str, start: date | None, end: date | None, *, days: int = 30):
