@@ -7,7 +7,7 @@ import math
 import dash_bootstrap_components as dbc
 import pandas as pd
 import segno
-from dash import html
+from dash import dcc, html
 
 from analytics.ab_sessions import significance_label
 from analytics.ops_figures import (
@@ -173,8 +173,6 @@ def _performance(data, perf_labels: dict, lang: str):
 
 
 def _graph(fig, graph_id: str):
-    from dash import dcc
-
     return dcc.Graph(figure=_live(fig), id=graph_id)
 
 
@@ -295,13 +293,25 @@ def _srm_alert(report: dict, lang: str) -> dbc.Alert:
     return dbc.Alert(t("experiments.srm_ok", lang, p=srm["p_value_text"]), color="success", id=f"{PAGE}-exp-srm")
 
 
-def _looks_labels(lang: str) -> dict[str, str]:
-    return labels("experiments.fig.looks.", lang)
+def _plain_table(table_id: str, df: pd.DataFrame, lang: str):
+    """csv_table of a frame whose column names are already translated."""
+    return csv_table(table_id, df, lang, page_size=12, columns=dict(zip(df.columns, df.columns)))
+
+
+def _big_numbers(report: dict, mode: str, lang: str) -> dbc.Row:
+    """Audience mode: per variant its CTR, sessions and verdict in a font the back row can read."""
+    cards = [dbc.Col(dbc.Card(dbc.CardBody([
+        html.Div(v["variant"], className="fs-3 text-muted"),
+        html.Div(f"{_pct(v['ctr'], 1)} %", style={"fontSize": "3.5rem", "fontWeight": 600}),
+        html.Div(f"{t('experiments.col.sessions', lang)}: {v['sessions']:,}", className="fs-4"),
+        html.Div(_verdict(v, mode, report["mde"], lang), className="fs-4"),
+    ]), className="text-center h-100"), md=True) for v in report["variants"]]
+    return dbc.Row(cards, className="g-3 mb-3", id=f"{PAGE}-exp-big")
 
 
 def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
     """(summary children, peeking figure) of one experiment; empty states instead of zeros."""
-    looks_text = _looks_labels(lang)
+    looks_text = labels("experiments.fig.looks.", lang)
     empty_fig = make_looks_figure(pd.DataFrame(), looks_text)
     if data.experiment is None:
         return dbc.Alert(t("experiments.none", lang), color="secondary", id=f"{PAGE}-exp-none"), _live(empty_fig)
@@ -322,12 +332,13 @@ def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
     summary = html.Div([
         html.Div(t("experiments.unit_note", lang), className="small text-muted mb-2", id=f"{PAGE}-exp-unit"),
         _srm_alert(report, lang),
-        html.Div(csv_table(f"{PAGE}-exp-table", table, lang), id=f"{PAGE}-exp-results",
-                 className=("text-muted opacity-50 " if small else "") + ("fs-4" if big else "")),
+        _big_numbers(report, mode, lang) if big else None,
+        html.Div(csv_table(f"{PAGE}-exp-table", table, lang, columns=dict(zip(table.columns, table.columns))),
+                 id=f"{PAGE}-exp-results", className="text-muted opacity-50" if small else None),
         html.Div(t("experiments.small_n", lang, n=MIN_SESSIONS), className="small text-muted") if small else None,
         peeking,
         html.H6(t("experiments.secondary", lang), className="mt-2"),
-        csv_table(f"{PAGE}-exp-actions", actions_table(report, report["primary_action"], lang), lang, page_size=12),
+        _plain_table(f"{PAGE}-exp-actions", actions_table(report, report["primary_action"], lang), lang),
     ])
     looks = pd.DataFrame(report["looks"])
     fig = make_looks_figure(looks, looks_text, partial_day=data.today)

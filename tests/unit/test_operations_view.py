@@ -96,6 +96,26 @@ def test_experiment_panel_shows_srm_unit_note_and_a_peeking_chart_with_both_band
     assert len(fig.data[-1].x) == 3
 
 
+def _tables(component) -> list:
+    """Every DataTable inside a component tree."""
+    found, stack = [], [component]
+    while stack:
+        node = stack.pop()
+        if type(node).__name__ == "DataTable":
+            found.append(node)
+        children = getattr(node, "children", None)
+        stack.extend(children if isinstance(children, list) else [children] if children is not None else [])
+    return found
+
+
+def test_experiment_tables_show_translated_headers_and_audience_mode_big_numbers():
+    summary, _ = view.draw_experiment(_data(_report(400, {"A": 0.1, "B": 0.12})), "ja", "sequential", big=True)
+    headers = [c["name"] for table in _tables(summary) for c in table.columns]
+    assert "セッション数" in headers and "最良である確率" in headers and "操作" in headers
+    assert not [h for h in headers if h.startswith("col.")]
+    assert "operations-exp-big" in str(summary) and "セッション数: 400" in str(summary)
+
+
 def test_no_sessions_reports_no_variants_and_on_a_real_empty_warehouse_the_events_empty_state():
     real, _ = view.draw_experiment(_data(None, REAL_NO_EVENTS), "ja", "sequential")
     assert "operations-exp-empty" in str(real) and "operations-exp-no-variants" in str(real)
