@@ -1,4 +1,6 @@
-"""Operations tab: A/B test, usage, errors, model and data health, alerts; live refresh; admin only.
+"""Operations tab: experiments (session-level), usage, errors, model and data health, monitoring, alerts;
+live refresh; audience mode (?audience=1: the experiment panel in large type, a QR code, reset demo); admin only.
+The URL holds the view (exp, mode, mde, start, end), so a copied link or a language switch restores it.
 
 Each section is load (dashboard.operations.data) -> draw (dashboard.operations.view) through two caches
 that keep live refresh cheap for many viewers: CACHE reuses a section while the data state it read is
@@ -36,8 +38,6 @@ AUDIENCE_REFRESH_MS = 2000
 DEFAULT_MDE_PCT = 10
 MODES = ("sequential", "fixed")
 EVENT_KINDS = ("events",)
-# what a copied link restores: experiment, result mode, MDE and the usage period (audience keeps the big view)
-URL_PARAMS = ("exp", "mode", "mde", "start", "end")
 dash.register_page(__name__, path="/operations", order=3, name="Operations", title="EduLoop · Operations")
 
 
@@ -129,6 +129,13 @@ def _events_body(body, provenance: dict, lang: str, name: str) -> html.Div:
     return html.Div([empty_state("events", lang, _id(f"{name}-empty")), html.Div(body, style={"display": "none"})])
 
 
+def _predict_url(lang: str) -> str:
+    """The Predict page on this server, as phones in the room reach it."""
+    import flask
+
+    return (flask.request.host_url if flask.has_request_context() else "/") + f"predict?lang={lang}"
+
+
 def _experiment_options(experiments, lang: str) -> list[dict]:
     return [{"label": f"{key} ({t(f'experiments.status.{status}', lang)})", "value": key}
             for key, status in experiments.itertuples(index=False)]
@@ -136,10 +143,9 @@ def _experiment_options(experiments, lang: str) -> list[dict]:
 
 def _float(value, default: float, low: float, high: float) -> float:
     try:
-        number = float(value)
+        return float(value) if low < float(value) <= high else default
     except (TypeError, ValueError):
         return default
-    return number if low < number <= high else default
 
 
 def _login_required(lang: str) -> html.Div:
@@ -217,7 +223,7 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
             dbc.Col(dcc.Loading(html.Div(id=_id("monitor-status"), className="small")), md=True),
         ], className="g-2 mb-2 align-items-center", style=hidden),
         html.Div(html.Div(id=_id("alerts")), style=hidden),
-        _audience_card(lang) if big else None,
+        view.audience_card(_predict_url(lang), lang) if big else None,
         _card("operations.ab.title", _events_body(ab, prov, lang, "ab"), lang, _id("ab-card"), badge("ab")),
         html.Div([
             _card("operations.usage.title", _events_body(usage, prov, lang, "usage"), lang, _id("usage-card"),
@@ -230,25 +236,14 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
             _card("monitoring.title", html.Div(id=_id("monitoring")), lang, _id("monitoring-card"),
                   badge("monitoring")),
         ], style=hidden),
-        dcc.Interval(id=_id("interval"), interval=AUDIENCE_REFRESH_MS if big else REFRESH_MS, disabled=False),
+        # audience mode refreshes only the experiment panel (faster); the hidden panels render once
+        dcc.Interval(id=_id("interval"), interval=REFRESH_MS, disabled=big),
+        dcc.Interval(id=_id("exp-interval"), interval=AUDIENCE_REFRESH_MS if big else REFRESH_MS, disabled=False),
         dcc.Store(id=_id("lang"), data=lang),
         dcc.Store(id=_id("big"), data=big),
         dcc.Store(id=_id("ack-store")),
         html.Div(id=_id("url-sync"), hidden=True),
     ], id=f"{PAGE}-page", className="operations-audience" if big else None)
-
-
-def _audience_card(lang: str) -> dbc.Card:
-    """QR code that opens the Predict page on phones in the room (their clicks show here within seconds)."""
-    import flask
-
-    url = (flask.request.host_url if flask.has_request_context() else "/") + f"predict?lang={lang}"
-    return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col(html.Img(src=view.qr_data_uri(url), alt=url, id=_id("qr"), style={"width": "220px"}), md="auto"),
-        dbc.Col([html.H4(t("audience.scan", lang)), html.Code(url, className="fs-5", id=_id("qr-url"))]),
-        dbc.Col([dbc.Button(t("audience.reset", lang), id=_id("reset-demo"), color="warning", size="sm"),
-                 dcc.Loading(html.Div(id=_id("reset-status"), className="small mt-1"))], md="auto"),
-    ], className="align-items-center")), className="mb-3", id=_id("audience"))
 
 
 def _guard() -> None:
@@ -264,10 +259,11 @@ def _day(value) -> date | None:
         return None
 
 
-@callback(Output(_id("interval"), "disabled"), Input(_id("live"), "value"))
-def toggle_live(live):
-    """Live refresh on or off."""
-    return not bool(live)
+@callback(Output(_id("interval"), "disabled"), Output(_id("exp-interval"), "disabled"), Input(_id("live"), "value"),
+          State(_id("big"), "data"))
+def toggle_live(live, big):
+    """Live refresh on or off (audience mode: the experiment panel only)."""
+    return not live or bool(big), not live
 
 
 @callback(Output(_id("ab-kpis"), "children"), Output(_id("ab-time"), "figure"),
@@ -279,7 +275,7 @@ def update_ab(_n, cumulative, lang):
 
 
 @callback(Output(_id("exp-summary"), "children"), Output(_id("exp-looks"), "figure"),
-          Input(_id("interval"), "n_intervals"), Input(_id("exp"), "value"), Input(_id("mode"), "value"),
+          Input(_id("exp-interval"), "n_intervals"), Input(_id("exp"), "value"), Input(_id("mode"), "value"),
           Input(_id("mde"), "value"), State(_id("lang"), "data"), State(_id("big"), "data"))
 def update_experiment(_n, key, mode, mde, lang, big):
     """Experiment panel: session-level results, sequential first by default, and the peeking chart."""

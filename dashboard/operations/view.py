@@ -9,18 +9,8 @@ import pandas as pd
 import segno
 from dash import dcc, html
 
+from analytics import ops_figures as figs
 from analytics.ab_sessions import significance_label
-from analytics.ops_figures import (
-    make_challenger_figure,
-    make_ctr_over_time_figure,
-    make_daily_counts_figure,
-    make_latency_figure,
-    make_looks_figure,
-    make_model_metrics_figure,
-    make_page_views_figure,
-    make_performance_figure,
-    make_psi_figure,
-)
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
 from dashboard.common.provenance import empty_kind, empty_state
@@ -60,7 +50,7 @@ def draw_ab(data, lang: str, cumulative: bool, today=None):
     counts = data.counts
     kpis = [dbc.Col(kpi_card(t(f"operations.ab.kpi.{k}", lang), f"{int(counts[k].sum()):,}", f"{PAGE}-kpi-{k}"),
                     md=True) for k in ("impressions", "clicks")]
-    fig = make_ctr_over_time_figure(data.over_time, _labels(lang), cumulative=cumulative, min_n=MIN_SESSIONS,
+    fig = figs.make_ctr_over_time_figure(data.over_time, _labels(lang), cumulative=cumulative, min_n=MIN_SESSIONS,
                                     partial_day=today)
     return dbc.Row(kpis, className="g-2"), _live(fig)
 
@@ -87,7 +77,7 @@ def draw_usage(data, lang: str):
         kpis = html.Div([kpis, html.Div(t("operations.usage.partial_today", lang), className="small text-muted",
                                         id=f"{PAGE}-partial-today")])
     pred_labels = {k.removeprefix("predictions."): v for k, v in text.items() if k.startswith("predictions.")}
-    predictions = make_daily_counts_figure(data.predictions, {**pred_labels, "no_data": text["no_data"]})
+    predictions = figs.make_daily_counts_figure(data.predictions, {**pred_labels, "no_data": text["no_data"]})
     rec = data.rec_totals
     ctr = "–" if rec["shown"] == 0 else f"{100 * rec['ctr']:.1f} %"
     note = None if rec["shown"] == 0 else f"[{100 * rec['ctr_low']:.1f} – {100 * rec['ctr_high']:.1f}] %"
@@ -103,7 +93,7 @@ def draw_usage(data, lang: str):
                          md=True)], className="g-2 mb-2"),
         csv_table(f"{PAGE}-rec-table", recs, lang, page_size=10, columns=_cols(lang, *recs.columns)),
     ])
-    return {"kpis": kpis, "views": _live(make_page_views_figure(data.page_views, text)),
+    return {"kpis": kpis, "views": _live(figs.make_page_views_figure(data.page_views, text)),
             "predictions": _live(predictions), "rec": rec_block,
             "start_date": data.start.isoformat(), "end_date": data.end.isoformat()}
 
@@ -139,7 +129,7 @@ def draw_health(data, lang: str):
     perf_labels = {k.removeprefix("performance."): v for k, v in text.items() if k.startswith("performance.")}
     model = html.Div([
         cards,
-        _graph(make_model_metrics_figure(data.metrics, text), f"{PAGE}-model-metrics"),
+        _graph(figs.make_model_metrics_figure(data.metrics, text), f"{PAGE}-model-metrics"),
         _performance(data, perf_labels, lang),
         html.H6(t("operations.health.versions", lang)),
         csv_table(f"{PAGE}-model-versions", versions, lang, page_size=8, columns=_cols(lang, *versions.columns)),
@@ -155,7 +145,7 @@ def draw_health(data, lang: str):
             html.Div(t("operations.drift.window", lang, run_id=run.get("run_id", "?"),
                        when=_fmt_ts(run.get("run_at")), current=f"{run.get('current_rows', 0):,}",
                        reference=f"{run.get('reference_rows', 0):,}"), className="small text-muted"),
-            _graph(make_psi_figure(data.drift, text), f"{PAGE}-psi"),
+            _graph(figs.make_psi_figure(data.drift, text), f"{PAGE}-psi"),
             csv_table(f"{PAGE}-drift-table", rows, lang, columns=_cols(lang, *rows.columns)),
         ])
     return meta, model, drift
@@ -166,7 +156,7 @@ def _performance(data, perf_labels: dict, lang: str):
     if data.performance.empty:
         return empty_state("outcomes", lang, f"{PAGE}-performance-empty")
     names = {d: t(f"monitoring.change.{d}", lang) for d in ("adwin", "ddm")}
-    fig = make_performance_figure(data.performance, {**perf_labels, **names}, data.change_points)
+    fig = figs.make_performance_figure(data.performance, {**perf_labels, **names}, data.change_points)
     note = None if len(data.change_points) else html.Div(t("monitoring.change.none", lang),
                                                           className="small text-muted", id=f"{PAGE}-no-changes")
     return html.Div([_graph(fig, f"{PAGE}-performance"), note])
@@ -312,7 +302,7 @@ def _big_numbers(report: dict, mode: str, lang: str) -> dbc.Row:
 def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
     """(summary children, peeking figure) of one experiment; empty states instead of zeros."""
     looks_text = labels("experiments.fig.looks.", lang)
-    empty_fig = make_looks_figure(pd.DataFrame(), looks_text)
+    empty_fig = figs.make_looks_figure(pd.DataFrame(), looks_text)
     if data.experiment is None:
         return dbc.Alert(t("experiments.none", lang), color="secondary", id=f"{PAGE}-exp-none"), _live(empty_fig)
     report = data.report
@@ -341,7 +331,7 @@ def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
         _plain_table(f"{PAGE}-exp-actions", actions_table(report, report["primary_action"], lang), lang),
     ])
     looks = pd.DataFrame(report["looks"])
-    fig = make_looks_figure(looks, looks_text, partial_day=data.today)
+    fig = figs.make_looks_figure(looks, looks_text, partial_day=data.today)
     if not looks.empty and (pd.to_datetime(looks["day"]).dt.date == data.today).any():
         fig.add_annotation(text=t("experiments.partial_note", lang), showarrow=False, xref="paper", yref="paper",
                            x=1, y=-0.25, xanchor="right", font={"size": 11})
@@ -353,7 +343,7 @@ def draw_monitoring(data, lang: str):
     """Latency/error figure, challenger block and alert-history table."""
     lat = {k: t(f"monitoring.latency.{k}", lang) for k in ("title", "x", "y", "p50", "p95", "error_rate")}
     lat |= {"y2": lat["error_rate"], "no_data": t("monitoring.latency.none", lang)}
-    latency = _graph(make_latency_figure(data.hourly, lat), f"{PAGE}-latency")
+    latency = _graph(figs.make_latency_figure(data.hourly, lat), f"{PAGE}-latency")
     return html.Div([latency, html.H6(t("challenger.title", lang), className="mt-3"), _challenger(data, lang),
                      html.H6(t("alerts.history.title", lang), className="mt-3"),
                      alert_history_table(data.history, lang)])
@@ -370,7 +360,7 @@ def _challenger(data, lang: str):
     if c is None or not (c.n_champion and c.n_challenger):
         return html.Div([html.Div(mode), dbc.Alert(t("challenger.no_outcomes", lang), color="secondary")])
     periods = c.by_period.assign(role=c.by_period["role"].map(lambda r: t(f"challenger.role.{r}", lang)))
-    fig = make_challenger_figure(periods, {k: t(f"challenger.fig.{k}", lang) for k in ("title", "x", "y")})
+    fig = figs.make_challenger_figure(periods, {k: t(f"challenger.fig.{k}", lang) for k in ("title", "x", "y")})
     summary = t("challenger.summary", lang, champion=c.champion, challenger=c.challenger,
                 rmse_champion=f"{c.rmse_champion:.2f}", rmse_challenger=f"{c.rmse_challenger:.2f}",
                 n_champion=f"{c.n_champion:,}", n_challenger=f"{c.n_challenger:,}")
@@ -397,3 +387,13 @@ def alert_history_table(history: pd.DataFrame, lang: str):
 def qr_data_uri(url: str) -> str:
     """A QR code of `url` as an inline SVG data URI (no file, no network)."""
     return segno.make(url, error="m").svg_data_uri(scale=8, border=2)
+
+
+def audience_card(url: str, lang: str) -> dbc.Card:
+    """QR code that opens `url` (the Predict page) on phones in the room, and the admin's reset-demo button."""
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(html.Img(src=qr_data_uri(url), alt=url, id=f"{PAGE}-qr", style={"width": "220px"}), md="auto"),
+        dbc.Col([html.H4(t("audience.scan", lang)), html.Code(url, className="fs-5", id=f"{PAGE}-qr-url")]),
+        dbc.Col([dbc.Button(t("audience.reset", lang), id=f"{PAGE}-reset-demo", color="warning", size="sm"),
+                 dcc.Loading(html.Div(id=f"{PAGE}-reset-status", className="small mt-1"))], md="auto"),
+    ], className="align-items-center")), className="mb-3", id=f"{PAGE}-audience")
