@@ -19,6 +19,7 @@ from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
@@ -118,21 +119,19 @@ def _id(name: str) -> str:
 
 
 def _card(title_key: str, body, lang: str, card_id: str, badge=None) -> dbc.Card:
-    header = html.H5([t(title_key, lang), badge], className="mb-0")
-    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3", id=card_id)
+    return dbc.Card([dbc.CardHeader(html.H5([t(title_key, lang), badge], className="mb-0")), dbc.CardBody(body)],
+                    className="mb-3", id=card_id)
 
 
 def _events_body(body, provenance: dict, lang: str, name: str) -> html.Div:
     """The panel, or (real warehouse without events) the events empty state with the panel hidden."""
-    if empty_kind(provenance, EVENT_KINDS) is None:
-        return body
-    return html.Div([empty_state("events", lang, _id(f"{name}-empty")), html.Div(body, style={"display": "none"})])
+    empty = empty_kind(provenance, EVENT_KINDS) is not None
+    return html.Div([empty_state("events", lang, _id(f"{name}-empty")) if empty else None,
+                     html.Div(body, style={"display": "none"} if empty else None)])
 
 
 def _predict_url(lang: str) -> str:
     """The Predict page on this server, as phones in the room reach it."""
-    import flask
-
     return (flask.request.host_url if flask.has_request_context() else "/") + f"predict?lang={lang}"
 
 
@@ -206,7 +205,7 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
         dbc.Row([dbc.Col(graph("usage-views"), md=7), dbc.Col(graph("usage-predictions"), md=5)]),
         html.Div(id=_id("usage-rec")),
     ])
-    hidden = {"display": "none"} if big else None   # audience mode shows the A/B panel only (callbacks stay whole)
+    hidden = {"display": "none"} if big else None   # audience mode shows the experiment panel only (see _guard)
     return html.Div([
         html.H3(t("nav.operations", lang)),
         html.P(t("operations.intro", lang), className="text-muted", style=hidden),
@@ -236,9 +235,7 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
             _card("monitoring.title", html.Div(id=_id("monitoring")), lang, _id("monitoring-card"),
                   badge("monitoring")),
         ], style=hidden),
-        # audience mode refreshes only the experiment panel (faster); the hidden panels render once
-        dcc.Interval(id=_id("interval"), interval=REFRESH_MS, disabled=big),
-        dcc.Interval(id=_id("exp-interval"), interval=AUDIENCE_REFRESH_MS if big else REFRESH_MS, disabled=False),
+        dcc.Interval(id=_id("interval"), interval=AUDIENCE_REFRESH_MS if big else REFRESH_MS, disabled=False),
         dcc.Store(id=_id("lang"), data=lang),
         dcc.Store(id=_id("big"), data=big),
         dcc.Store(id=_id("ack-store")),
@@ -246,9 +243,9 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
     ], id=f"{PAGE}-page", className="operations-audience" if big else None)
 
 
-def _guard() -> None:
-    """Refuse a callback request without a valid admin login (Dash answers 204, nothing changes)."""
-    if not is_admin():
+def _guard(audience: bool = False) -> None:
+    """No admin login (Dash answers 204), or a panel the audience view hides: nothing changes."""
+    if audience or not is_admin():
         raise PreventUpdate
 
 
@@ -259,23 +256,23 @@ def _day(value) -> date | None:
         return None
 
 
-@callback(Output(_id("interval"), "disabled"), Output(_id("exp-interval"), "disabled"), Input(_id("live"), "value"),
-          State(_id("big"), "data"))
-def toggle_live(live, big):
-    """Live refresh on or off (audience mode: the experiment panel only)."""
-    return not live or bool(big), not live
+@callback(Output(_id("interval"), "disabled"), Input(_id("live"), "value"))
+def toggle_live(live):
+    """Live refresh on or off."""
+    return not bool(live)
 
 
 @callback(Output(_id("ab-kpis"), "children"), Output(_id("ab-time"), "figure"),
-          Input(_id("interval"), "n_intervals"), Input(_id("cumulative"), "value"), State(_id("lang"), "data"))
-def update_ab(_n, cumulative, lang):
+          Input(_id("interval"), "n_intervals"), Input(_id("cumulative"), "value"), State(_id("lang"), "data"),
+          State(_id("big"), "data"))
+def update_ab(_n, cumulative, lang, big):
     """Advice counts and CTR per day."""
-    _guard()
+    _guard(big)
     return render_ab(settings(), lang, bool(cumulative))
 
 
 @callback(Output(_id("exp-summary"), "children"), Output(_id("exp-looks"), "figure"),
-          Input(_id("exp-interval"), "n_intervals"), Input(_id("exp"), "value"), Input(_id("mode"), "value"),
+          Input(_id("interval"), "n_intervals"), Input(_id("exp"), "value"), Input(_id("mode"), "value"),
           Input(_id("mde"), "value"), State(_id("lang"), "data"), State(_id("big"), "data"))
 def update_experiment(_n, key, mode, mde, lang, big):
     """Experiment panel: session-level results, sequential first by default, and the peeking chart."""
@@ -285,10 +282,11 @@ def update_experiment(_n, key, mode, mde, lang, big):
                              big=bool(big))
 
 
-@callback(Output(_id("monitoring"), "children"), Input(_id("interval"), "n_intervals"), State(_id("lang"), "data"))
-def update_monitoring(_n, lang):
+@callback(Output(_id("monitoring"), "children"), Input(_id("interval"), "n_intervals"), State(_id("lang"), "data"),
+          State(_id("big"), "data"))
+def update_monitoring(_n, lang, big):
     """Latency, challenger and alert-history panel."""
-    _guard()
+    _guard(big)
     return render_monitoring(settings(), lang)
 
 
@@ -317,37 +315,39 @@ clientside_callback(
                   "start_date": Output(_id("dates"), "start_date"), "end_date": Output(_id("dates"), "end_date")},
           inputs={"_n": Input(_id("interval"), "n_intervals"), "start": Input(_id("dates"), "start_date"),
                   "end": Input(_id("dates"), "end_date"), "_last7": Input(_id("last7"), "n_clicks"),
-                  "_last30": Input(_id("last30"), "n_clicks"), "lang": State(_id("lang"), "data")})
-def update_usage(_n, start, end, _last7, _last30, lang):
+                  "_last30": Input(_id("last30"), "n_clicks"), "lang": State(_id("lang"), "data"),
+                  "big": State(_id("big"), "data")})
+def update_usage(_n, start, end, _last7, _last30, lang, big):
     """Usage panel; the 7 / 30 day buttons reset the range to end at the last day with data."""
-    _guard()
+    _guard(big)
     preset = {_id("last7"): 7, _id("last30"): 30}.get(ctx.triggered_id)
     if preset:
         return render_usage(settings(), lang, None, None, days=preset)
     return render_usage(settings(), lang, _day(start), _day(end))
 
 
-@callback(Output(_id("errors"), "children"), Input(_id("interval"), "n_intervals"), State(_id("lang"), "data"))
-def update_errors(_n, lang):
+@callback(Output(_id("errors"), "children"), Input(_id("interval"), "n_intervals"), State(_id("lang"), "data"),
+          State(_id("big"), "data"))
+def update_errors(_n, lang, big):
     """Errors panel."""
-    _guard()
+    _guard(big)
     return render_errors(settings(), lang)
 
 
 @callback(Output(_id("meta"), "children"), Output(_id("model"), "children"), Output(_id("drift"), "children"),
           Input(_id("interval"), "n_intervals"), Input(_id("monitor-status"), "children"),
-          State(_id("lang"), "data"))
-def update_health(_n, _status, lang):
+          State(_id("lang"), "data"), State(_id("big"), "data"))
+def update_health(_n, _status, lang, big):
     """Meta line, model health and drift (straight after a monitor run, never a cached view of before)."""
-    _guard()
+    _guard(big)
     return render_health(settings(), lang, exact=ctx.triggered_id == _id("monitor-status"))
 
 
 @callback(Output(_id("alerts"), "children"), Input(_id("interval"), "n_intervals"), Input(_id("ack-store"), "data"),
-          Input(_id("monitor-status"), "children"), State(_id("lang"), "data"))
-def update_alerts(_n, _ack, _status, lang):
+          Input(_id("monitor-status"), "children"), State(_id("lang"), "data"), State(_id("big"), "data"))
+def update_alerts(_n, _ack, _status, lang, big):
     """Alerts banner (straight after an acknowledgement or monitor run, never a cached view of before)."""
-    _guard()
+    _guard(big)
     return render_alerts(settings(), lang, admin=True,
                               exact=ctx.triggered_id in (_id("ack-store"), _id("monitor-status")))
 
