@@ -205,7 +205,7 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
         dbc.Row([dbc.Col(graph("usage-views"), md=7), dbc.Col(graph("usage-predictions"), md=5)]),
         html.Div(id=_id("usage-rec")),
     ])
-    hidden = {"display": "none"} if big else None   # audience mode shows the experiment panel only (see _guard)
+    hidden = {"display": "none"} if big else None   # audience: only the experiment panel; _guard(big) skips the rest
     return html.Div([
         html.H3(t("nav.operations", lang)),
         html.P(t("operations.intro", lang), className="text-muted", style=hidden),
