@@ -228,7 +228,7 @@ def _verdict(row: dict, mode: str, mde: float, lang: str) -> str:
 def experiment_table(report: dict, mode: str, lang: str) -> pd.DataFrame:
     """One row per variant: sessions, counts, CTR and conversion with CIs, the lift of the chosen mode first
     (with its p-value and verdict), the other mode beside it, and P(best) ('> 99.9 %', never 100 %)."""
-    action = report.get("primary_action", "")
+    action = _action_name(report.get("primary_action", ""), lang)
     rows = []
     for v in report["variants"]:
         seq = {"seq_lift": _ci(v["ctr_seq_lift_low"], v["ctr_seq_lift_high"]), "seq_p_value": v["ctr_seq_p_value_text"]}
@@ -353,10 +353,8 @@ def _challenger(data, lang: str):
     if data.challenger is None:
         return dbc.Alert(t("challenger.none", lang), color="secondary", id=f"{PAGE}-challenger-none")
     c = data.comparison
-    experiment = data.challenger.get("experiment") or {}
-    share = dict(zip(experiment.get("variants", []), experiment.get("allocation", [])))
-    mode = t(f"challenger.mode.{data.challenger['mode']}", lang,
-             percent=f"{100 * float(share.get('challenger', 0)):.0f}")
+    allocation = (data.challenger.get("experiment") or {}).get("allocation") or [0]   # challenger is last
+    mode = t(f"challenger.mode.{data.challenger['mode']}", lang, percent=f"{100 * float(allocation[-1]):.0f}")
     if c is None or not (c.n_champion and c.n_challenger):
         return html.Div([html.Div(mode), dbc.Alert(t("challenger.no_outcomes", lang), color="secondary")])
     periods = c.by_period.assign(role=c.by_period["role"].map(lambda r: t(f"challenger.role.{r}", lang)))

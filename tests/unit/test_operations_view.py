@@ -218,3 +218,19 @@ def test_pick_experiment_keeps_a_declared_key_else_the_advice_test(asked, expect
     experiments = pd.DataFrame({"experiment_key": ["advice-v1", "exp-2"], "status": ["running", "stopped"]})
     assert pick_experiment(experiments, asked) == expected
     assert pick_experiment(experiments.iloc[:0], asked) is None
+
+
+def test_challenger_block_names_the_canary_share_and_compares_rmse_on_outcomes():
+    from analytics.champion import compare_models
+
+    outcomes = pd.DataFrame({"ts": pd.to_datetime(["2026-11-01 09:00", "2026-11-01 10:00", "2026-11-02 09:00",
+                                                   "2026-11-02 10:00"]),
+                             "model_version": ["v1", "v2", "v1", "v2"], "y_true": [60.0, 60.0, 70.0, 70.0],
+                             "y_pred": [64.0, 61.0, 66.0, 71.0]})
+    data = MonitoringData(pd.DataFrame(), {"mode": "canary", "run_id": "r2",
+                                           "experiment": {"variants": ["champion", "challenger"],
+                                                          "allocation": [0.9, 0.1]}},
+                          compare_models(outcomes, "v1", "v2"), pd.DataFrame())
+    text = str(view._challenger(data, "en"))
+    assert "canary (10% of sessions)" in text
+    assert "Champion v1: RMSE 4.00 (n = 2); challenger v2: RMSE 1.00 (n = 2)." in text
