@@ -42,11 +42,8 @@ def _live(fig):
 
 # ---- A/B ------------------------------------------------------------------------------------
 def draw_ab(data, lang: str, cumulative: bool, today=None):
-    """Advice impressions and clicks (counts) and the CTR per day with its counts; tiny days greyed, today hollow.
-
-    The tests and intervals are the session-level experiment panel's (draw_experiment): impressions of one
-    session are not independent, so no impression-level test is shown here.
-    """
+    """Advice impressions and clicks and the CTR per day (tiny days greyed, today hollow). No test here: impressions
+    of a session are not independent, so tests live in the session-level draw_experiment."""
     counts = data.counts
     kpis = [dbc.Col(kpi_card(t(f"operations.ab.kpi.{k}", lang), f"{int(counts[k].sum()):,}", f"{PAGE}-kpi-{k}"),
                     md=True) for k in ("impressions", "clicks")]
@@ -81,7 +78,9 @@ def draw_usage(data, lang: str):
     rec = data.rec_totals
     ctr = "–" if rec["shown"] == 0 else f"{100 * rec['ctr']:.1f} %"
     note = None if rec["shown"] == 0 else f"[{100 * rec['ctr_low']:.1f} – {100 * rec['ctr_high']:.1f}] %"
-    recs = data.recommendations.assign(ctr_pct=data.recommendations["ctr"].map(lambda v: _pct(v, 1)))
+    daily = data.recommendations   # a day of a handful of lists shows counts but no rate (2 of 2 is not 100 %)
+    rates = [_pct(v, 1) if n >= MIN_SESSIONS else None for v, n in zip(daily["ctr"], daily["shown"])]
+    recs = daily.assign(ctr_pct=pd.Series(rates, index=daily.index, dtype=object))
     recs = recs[["date", "shown", "clicks", "ctr_pct"]].assign(date=recs["date"].map(lambda d: str(d)[:10]))
     rec_block = html.Div([
         html.H5(t("operations.usage.rec_title", lang)),

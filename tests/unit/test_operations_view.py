@@ -234,3 +234,18 @@ def test_challenger_block_names_the_canary_share_and_compares_rmse_on_outcomes()
     text = str(view._challenger(data, "en"))
     assert "canary (10% of sessions)" in text
     assert "Champion v1: RMSE 4.00 (n = 2); challenger v2: RMSE 1.00 (n = 2)." in text
+
+
+def test_recommendation_days_with_few_lists_show_counts_but_no_rate():
+    from dashboard.operations.data import UsageData
+
+    empty = pd.DataFrame(columns=["date", "page", "views"])
+    recs = pd.DataFrame({"date": [date(2026, 11, 1), date(2026, 11, 2)], "shown": [200, 2], "clicks": [20, 2],
+                         "ctr": [0.1, 1.0]})
+    totals = {"page_views": 1, "sessions": 1, "predictions": 1}
+    data = UsageData(date(2026, 11, 1), date(2026, 11, 2), totals, totals, empty,
+                     pd.DataFrame(columns=["date", "events"]), recs,
+                     {"shown": 202, "clicks": 22, "ctr": 22 / 202, "ctr_low": 0.07, "ctr_high": 0.16},
+                     {"days": 2, "previous_totals": None})
+    rows = _tables(view.draw_usage(data, "en")["rec"])[0].data
+    assert [(r["shown"], r["clicks"], r["ctr_pct"]) for r in rows] == [(200, 20, 10.0), (2, 2, None)]
