@@ -22,7 +22,7 @@ build: setup
 	$(BIN)/python -m pipelines build --scale $(SCALE)
 
 serve: setup
-	$(BIN)/gunicorn dashboard.app:server --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4 --timeout 120 --no-control-socket
+	$(BIN)/gunicorn -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4
 
 ## Command 1: venv, install, build the demo warehouse, train, serve on http://127.0.0.1:8050
 run: build serve

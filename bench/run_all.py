@@ -1,6 +1,7 @@
 """Run every benchmark in turn (each prints one JSON object); heavy: several 1 M-student builds.
 
-Usage: python bench/run_all.py [name ...]   (names: foundation, recsys, recommend, predict, operations, effects, shadow)
+Usage: python bench/run_all.py [name ...]
+(names: foundation, recsys, recommend, predict, operations, effects, shadow, paint)
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("foundation", "recsys", "recommend", "predict", "operations", "effects", "shadow")
+BENCHES = ("foundation", "recsys", "recommend", "predict", "operations", "effects", "shadow", "paint")
 
 
 def main() -> int:

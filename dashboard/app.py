@@ -12,6 +12,7 @@ from dash import Dash, dcc, html, page_container
 from dashboard.common import context
 from dashboard.common.components import error_toast
 from dashboard.common.errors import handle_callback_error
+from dashboard.common.localise import localised_layout
 
 HERE = Path(__file__).parent
 # One package per tab (dashboard/<tab>/page.py registers the page); the order is the import order.
@@ -19,10 +20,11 @@ TABS = ("overview", "predict", "ebpm", "recommend", "operations")
 
 
 def _register_pages() -> None:
-    """Import every tab's page module once, under its own name, and hand Dash its layout function."""
+    """Import every tab's page module once, under its own name, and hand Dash its layout function
+    (wrapped so Dash's own component texts follow the page language)."""
     for tab in TABS:
         module = import_module(f"dashboard.{tab}.page")
-        dash.page_registry[module.__name__]["layout"] = module.layout
+        dash.page_registry[module.__name__]["layout"] = localised_layout(module.layout)
 
 
 def create_app() -> Dash:

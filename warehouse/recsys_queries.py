@@ -165,7 +165,7 @@ def get_student_profile(con, student_id: str) -> dict[str, Any] | None:
     """One student's scores, weakest subject, school, class and programme facts, or None."""
     df = con.execute(f"""
         SELECT student_id, math_score, reading_score, writing_score, {WEAKEST_SUBJECT_SQL} AS weakest_subject,
-               school_id, class_id, test_prep, lunch,
+               school_id, class_id, test_prep, lunch, line_no,
                (SELECT count(*) FROM core.interactions i WHERE i.student_id = s.student_id) AS interactions
         FROM core.students s WHERE student_id = ?""", [student_id]).df()
     return None if df.empty else df.iloc[0].to_dict()
@@ -188,8 +188,9 @@ def get_stored_recommendations_df(con, student_id: str, n: int) -> pd.DataFrame:
 
 
 def find_student_ids(con, filters: dict[str, str | None], prefix: str = "",
-                     limit: int = 200) -> tuple[list[str], int]:
-    """(the first `limit` student ids starting with `prefix` that match the allowlisted filters, how many match)."""
+                     limit: int = 200) -> tuple[list[tuple[str, int | None]], int]:
+    """(the first `limit` (student id, CSV line) pairs whose id starts with `prefix` under the allowlisted
+    filters, how many match); the line is None for generated students."""
     clauses, params = ["starts_with(student_id, $prefix)"], {"prefix": prefix or "", "limit": int(limit)}
     for name, column in SEARCH_FILTERS.items():
         value = filters.get(name)
@@ -197,11 +198,18 @@ def find_student_ids(con, filters: dict[str, str | None], prefix: str = "",
             clauses.append(f"{column} = ${name}")   # column from the allowlist, value bound
             params[name] = value
     rows = con.execute(f"""
-        SELECT student_id, count(*) OVER () AS total
-        FROM (SELECT student_id, school_id, test_prep, lunch, {WEAKEST_SUBJECT_SQL} AS weakest_subject
+        SELECT student_id, line_no, count(*) OVER () AS total
+        FROM (SELECT student_id, line_no, school_id, test_prep, lunch, {WEAKEST_SUBJECT_SQL} AS weakest_subject
               FROM core.students)
         WHERE {' AND '.join(clauses)} ORDER BY student_id LIMIT $limit""", params).fetchall()
-    return [r[0] for r in rows], (rows[0][1] if rows else 0)
+    return [(r[0], r[1]) for r in rows], (rows[0][2] if rows else 0)
+
+
+def get_line_numbers(con, student_ids: list[str]) -> dict[str, int]:
+    """{student_id: line of the student CSV} for these students (generated students have no line)."""
+    return dict(con.execute("""SELECT student_id, line_no FROM core.students
+                               WHERE list_contains($ids, student_id) AND line_no IS NOT NULL""",
+                            {"ids": list(student_ids)}).fetchall())
 
 
 def get_completions_df(con, student_ids: list[str], material_ids: list[str]) -> pd.DataFrame:

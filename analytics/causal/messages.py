@@ -233,7 +233,7 @@ def _shown(key: str, value, lang: str, names: dict[str, str]):
 def describe(item: dict, lang: str = "en", names: dict[str, str] | None = None) -> str:
     """One warning or error dict ({code, column?, message_params?, ...}) as a sentence in `lang`."""
     code = item.get("code", "")
-    params = {key: value for key, value in item.items() if key not in ("code", "message_params", "field")}
+    params = {key: value for key, value in item.items() if key not in ("code", "message_params")}
     params.update(item.get("message_params") or {})
     params = {key: _shown(key, value, lang, names or {}) for key, value in params.items()}
     entry = MESSAGES.get(code)

@@ -1,20 +1,22 @@
-"""Shared UI pieces: CSV-downloadable tables, KPI cards, the error toast."""
+"""Shared UI pieces: downloadable tables (CSV and Excel), KPI cards, the error toast."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import MATCH, Input, Output, State, callback, dash_table, dcc, html
+from dash import MATCH, Input, Output, State, callback, ctx, dash_table, dcc, html, no_update
 
-from analytics.csv_safety import neutralise_frame
+from dashboard.common.downloads import download_frame, file_bytes
 from dashboard.common.i18n import t
 
 
 def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15,
               columns: dict[str, str] | None = None) -> html.Div:
-    """A sortable table with its own "Download CSV" button (every table in the app has one)."""
+    """A sortable table with its own "Download CSV" and "Download Excel" buttons (every table has them)."""
     names = columns or {}
     return html.Div([
         dbc.Button(t("common.download_csv", lang), id={"type": "csv-button", "table": table_id},
+                   size="sm", color="secondary", outline=True, className="mb-2 me-2"),
+        dbc.Button(t("common.download_xlsx", lang), id={"type": "xlsx-button", "table": table_id},
                    size="sm", color="secondary", outline=True, className="mb-2"),
         dcc.Download(id={"type": "csv-download", "table": table_id}),
         dash_table.DataTable(
@@ -30,14 +32,20 @@ def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15
 @callback(
     Output({"type": "csv-download", "table": MATCH}, "data"),
     Input({"type": "csv-button", "table": MATCH}, "n_clicks"),
+    Input({"type": "xlsx-button", "table": MATCH}, "n_clicks"),
     State({"type": "csv-table", "table": MATCH}, "data"),
+    State({"type": "csv-table", "table": MATCH}, "columns"),
     State({"type": "csv-table", "table": MATCH}, "id"),
     prevent_initial_call=True,
 )
-def download_table_csv(_clicks, rows, table_id):
-    """Send the table's current rows as a CSV file."""
-    frame = neutralise_frame(pd.DataFrame(rows or []))   # cells may hold text anyone posted (OWASP)
-    return dcc.send_data_frame(frame.to_csv, f"{table_id['table']}.csv", index=False)
+def download_table_csv(_csv_clicks, _xlsx_clicks, rows, columns, table_id):
+    """Send the table's current rows as CSV (UTF-8 with BOM) or XLSX, headed as the page shows them."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict):
+        return no_update
+    fmt = "xlsx" if trigger.get("type") == "xlsx-button" else "csv"
+    frame = download_frame(rows, columns)   # cells may hold text anyone posted: neutralised (OWASP)
+    return dcc.send_bytes(file_bytes(frame, fmt), f"{table_id['table']}.{fmt}")
 
 
 def kpi_card(title: str, value: str, element_id: str | None = None, note: str | None = None) -> dbc.Card:

@@ -10,6 +10,7 @@ STRINGS = {
     "nav.operations": {"en": "Operations", "ja": "運用"},
     "nav.language": {"en": "Language", "ja": "言語"},
     "common.download_csv": {"en": "Download CSV", "ja": "CSVをダウンロード"},
+    "common.download_xlsx": {"en": "Download Excel", "ja": "Excelをダウンロード"},
     "common.all": {"en": "All", "ja": "すべて"},
     "common.no_data": {"en": "No data for this selection.", "ja": "この条件に該当するデータがありません。"},
     "common.error_title": {"en": "Something went wrong", "ja": "エラーが発生しました"},
@@ -49,4 +50,17 @@ STRINGS = {
         "en": "Performance over time needs real predictions (app or API) of students whose true scores are "
               "loaded; none are paired yet.",
         "ja": "性能の推移には、実際の予測（アプリまたはAPI）と、その生徒の実際の得点の組が必要です。まだありません。"},
+    # Dash's own component texts (dashboard/common/localise.py)
+    "common.dropdown.select_all": {"en": "Select All", "ja": "すべて選択"},
+    "common.dropdown.deselect_all": {"en": "Deselect All", "ja": "選択をすべて解除"},
+    "common.dropdown.selected_count": {"en": "{num_selected} selected", "ja": "{num_selected} 件選択"},
+    "common.dropdown.search": {"en": "Search", "ja": "検索"},
+    "common.dropdown.clear_search": {"en": "Clear search", "ja": "検索をクリア"},
+    "common.dropdown.clear_selection": {"en": "Clear selection", "ja": "選択をクリア"},
+    "common.dropdown.no_options_found": {"en": "No options found", "ja": "該当する選択肢がありません"},
+    "common.date.display_format": {"en": "YYYY-MM-DD", "ja": "YYYY/MM/DD"},
+    "common.date.month_format": {"en": "MMMM YYYY", "ja": "YYYY年M月"},
+    "common.date.placeholder": {"en": "Select Date", "ja": "日付を選択"},
+    "common.date.start": {"en": "Start Date", "ja": "開始日"},
+    "common.date.end": {"en": "End Date", "ja": "終了日"},
 }

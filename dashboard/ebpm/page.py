@@ -1,49 +1,61 @@
 """EBPM tab: does the test-prep course (or an uploaded treatment) work, and for whom?
 
-Callbacks are thin: inputs -> data (dashboard.ebpm.data: warehouse query or the upload kept in
-the browser) -> analytics.causal -> panels (dashboard.ebpm.view). The estimates callback hands a
-validated spec to the sensitivity and forest callbacks through the `ebpm-spec` store.
+Callbacks are thin: inputs -> data (dashboard.ebpm.data: warehouse query or an upload kept
+server-side behind a token) -> analytics.causal -> panels (dashboard.ebpm.view). Every control
+value is checked on the server (dashboard.ebpm.controls) before anything is read or estimated, and
+the view lives in the URL (layout(**query) restores it; a clientside callback writes it back).
 """
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import asdict
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from analytics.causal import EffectInputError, e_values, estimate_subgroup_effects, primary_estimate
-from analytics.causal.effect_io import EffectOptions, column_kinds, effect_options, read_effect_csv
+from analytics.causal import EffectInputError, e_values, estimate_subgroup_effects
+from analytics.causal.effect_csv import cell_errors
+from analytics.causal.effect_io import MAX_EFFECT_ROWS, read_effect_csv
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
 from dashboard.common.context import log_event, request_lang, settings
+from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
+from dashboard.common.provenance import demo_badge, empty_state
 from dashboard.ebpm import view
 from dashboard.ebpm.data import (
-    EffectSpec,
+    DEFAULT_FOREST_BY,
+    TAB_MAX_BOOTSTRAP,
+    TRIMS,
+    UPLOAD,
+    StoreError,
+    auto_bootstrap,
     effect_result,
-    encode_upload,
+    has_students,
     input_errors,
     load_frame,
     planted_effect,
+    query_state,
     sensitivity,
-    warehouse_source,
+    source_from_store,
+    upload_choices,
+    validated_spec,
 )
 from dashboard.overview.page import overview_layout, register_overview_callbacks
 from warehouse.effect_queries import (
+    CLUSTER_COLUMNS,
     DEFAULT_OUTCOME,
     PRE_TREATMENT_COVARIATES,
+    SCHOOL_TREATMENT,
     SUBGROUP_COLUMNS,
     TREATMENT,
-    post_treatment_columns,
 )
 from warehouse.queries import SCORE_COLUMNS
+from warehouse.uploads import UploadError, expire_uploads, store_upload
 
 PAGE = "ebpm"
-TRIMS = {"none": None, "0.01": (0.01, 0.99), "0.05": (0.05, 0.95), "0.1": (0.1, 0.9)}
-DEFAULT_FOREST_BY = "lunch"
+WAREHOUSE_STORE = {"source": "warehouse"}
 dash.register_page(__name__, path="/ebpm", order=1, name="EBPM", title="EduLoop · EBPM")
 register_overview_callbacks(PAGE)
 
@@ -52,59 +64,55 @@ def _id(name: str) -> str:
     return f"{PAGE}-{name}"
 
 
-def _warehouse_controls(lang: str, outcome: str, covariates: list[str]) -> dict:
+def _source(data):
+    """The Source the store names (StoreError for a forged store; nothing is opened before the check)."""
+    return source_from_store(data, db_path=settings().db_path, data_dir=settings().data_dir)
+
+
+def _has_students() -> bool:
+    return has_students(settings().db_path)
+
+
+def _warehouse_treatments() -> list[str]:
+    """test_prep always; the school programme only where the warehouse has it (the demo's schools)."""
+    if not _has_students():
+        return [TREATMENT]
+    frame = load_frame(_source(None))
+    return [TREATMENT] + ([SCHOOL_TREATMENT] if frame[SCHOOL_TREATMENT].notna().any() else [])
+
+
+def _warehouse_controls(lang: str, state: dict) -> dict:
     """Dropdown options and values for the warehouse students."""
+    outcome = state["outcome"]
     others = [c for c in SCORE_COLUMNS if c != outcome]
+    treatments = _warehouse_treatments()
+    ids = [{"label": view.column_label(c, lang), "value": c} for c in CLUSTER_COLUMNS]
     return {
-        "treatment": ([{"label": t("ebpm.treatment.test_prep", lang), "value": TREATMENT}], TREATMENT),
+        "treatment": ([{"label": t(f"ebpm.treatment.{c}", lang), "value": c} for c in treatments],
+                      state["treatment"] if state["treatment"] in treatments else TREATMENT),
         "outcome": ([{"label": t(f"subject.{c}", lang), "value": c} for c in SCORE_COLUMNS], outcome),
         "covariates": ([{"label": view.column_label(c, lang), "value": c}
-                        for c in (*PRE_TREATMENT_COVARIATES, *others)], [c for c in covariates if c != outcome]),
-        "forest": ([{"label": view.column_label(c, lang), "value": c} for c in SUBGROUP_COLUMNS], None),
+                        for c in (*PRE_TREATMENT_COVARIATES, *others)],
+                       [c for c in state["covariates"] if c != outcome]),
+        "forest": ([{"label": view.column_label(c, lang), "value": c} for c in SUBGROUP_COLUMNS], state["by"]),
+        "cluster": (ids, state["cluster"]), "fixed-effects": (ids, state["fixed_effects"]),
     }
 
 
-def _upload_controls(source: str, treatment: str | None, outcome: str | None, covariates: list[str] | None,
-                     forest_by: str | None) -> dict:
-    """Options from an upload's columns; keep the current choices where they still fit."""
-    kinds = column_kinds(load_frame(source))
-    treatment = treatment if treatment in kinds["binary"] else next(iter(kinds["binary"]), None)
-    outcomes = [c for c in kinds["numeric"] + kinds["binary"] if c != treatment]
-    outcome = outcome if outcome in outcomes else next(iter(reversed(kinds["numeric"])), None)
-    usable = [c for c in kinds["covariates"] if c not in (treatment, outcome)]
-    after = post_treatment_columns(treatment, outcome)   # e.g. the other scores of a Kaggle-format file
-    chosen = [c for c in covariates if c in usable] if covariates is not None else [c for c in usable
-                                                                                   if c not in after]
-    groups = [c for c in kinds["grouping"] if c not in (treatment, outcome)]
-    options = lambda names: [{"label": c, "value": c} for c in names]
-    return {"treatment": (options(kinds["binary"]), treatment), "outcome": (options(outcomes), outcome),
-            "covariates": (options(usable), chosen),
-            "forest": (options(groups), forest_by if forest_by in groups else next(iter(groups), None))}
-
-
-def _dropdown(name: str, label: str, options, value, md: int = 3, **kwargs) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, html_for=_id(name)),
-                    dcc.Dropdown(id=_id(name), options=options, value=value, **kwargs)], md=md)
-
-
-def _source(data: dict | None) -> str:
-    """The data source key: the upload in the store, else the current warehouse file."""
-    return data["source"] if data else warehouse_source(settings().db_path)
+def _heading(name: str, lang: str, **kwargs) -> html.H4:
+    return html.H4([t(f"ebpm.{name}", lang), html.Span(id=_id(f"badge-{name}"))], **kwargs)
 
 
 def layout(lang: str | None = None, **query) -> html.Div:
-    """Page layout; ?outcome=, ?cov=a,b and ?by= preselect the analysis of the warehouse students."""
+    """Page layout; the URL restores the whole view (see query_state for the keys)."""
     lang = request_lang(lang)
     log_event("page_view", page=PAGE, payload={"lang": lang})
-    outcome = query.get("outcome") if query.get("outcome") in SCORE_COLUMNS else DEFAULT_OUTCOME
-    allowed = (*PRE_TREATMENT_COVARIATES, *SCORE_COLUMNS)
-    covariates = [c for c in (query.get("cov") or "").split(",") if c in allowed] or list(PRE_TREATMENT_COVARIATES)
-    controls = _warehouse_controls(lang, outcome, covariates)
-    forest_by = query.get("by") if query.get("by") in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY
+    state = query_state(query)
+    controls = _warehouse_controls(lang, state)
     limit_mb = settings().max_upload_bytes / 2**20
     graph = lambda name: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False}))
-    filters = [_dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
-                                                                    for v in CATEGORIES[c]], None,
+    filters = [view.dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
+                                                                    for v in CATEGORIES[c]], state["filters"][c],
                          placeholder=t("common.all", lang)) for c in SUBGROUP_COLUMNS]
     return html.Div([
         html.H3(t("ebpm.title", lang)),
@@ -123,74 +131,77 @@ def layout(lang: str | None = None, **query) -> html.Div:
             ], className="g-2"),
             html.Div(t("ebpm.data.warehouse", lang), id=_id("source"), className="small mt-2"),
             dbc.Alert(id=_id("upload-status"), is_open=False, className="mt-2 mb-0"),
+            view.upload_problems([], lang),
         ]), className="mb-3"),
-        dbc.Row([_dropdown("treatment", t("ebpm.treatment", lang), *controls["treatment"], clearable=False),
-                 _dropdown("outcome", t("ebpm.outcome", lang), *controls["outcome"], clearable=False),
-                 _dropdown("covariates", t("ebpm.covariates", lang), *controls["covariates"], multi=True, md=6)],
+        dbc.Row([view.dropdown("treatment", t("ebpm.treatment", lang), *controls["treatment"], clearable=False),
+                 view.dropdown("outcome", t("ebpm.outcome", lang), *controls["outcome"], clearable=False),
+                 view.dropdown("covariates", t("ebpm.covariates", lang), *controls["covariates"], multi=True, md=6)],
                 className="g-2 mb-2"),
         html.Div([dbc.Label(t("ebpm.filters", lang), className="fw-bold"), dbc.Row(filters, className="g-2")],
                  id=_id("filters"), className="mb-2"),
-        html.Details([html.Summary(t("ebpm.options", lang)), dbc.Row([
-            dbc.Col([dbc.Label(t("ebpm.psm_k", lang), html_for=_id("psm-k")),
-                     dbc.Input(id=_id("psm-k"), type="number", min=1, max=20, step=1, value=1, debounce=True)], md=3),
-            dbc.Col([dbc.Label(t("ebpm.caliper", lang), html_for=_id("caliper")),
-                     dbc.Input(id=_id("caliper"), type="number", min=0, step=0.05, value=0.2, debounce=True)], md=3),
-            dbc.Col(dbc.Switch(id=_id("replace"), label=t("ebpm.replace", lang), value=True), md=3,
-                    className="d-flex align-items-end"),
-            _dropdown("trim", t("ebpm.trim", lang), [
-                {"label": t("ebpm.trim.none", lang) if bounds is None else
-                 t("ebpm.trim.range", lang, low=bounds[0], high=bounds[1]), "value": key}
-                for key, bounds in TRIMS.items()], "none", clearable=False),
-        ], className="g-2 mt-1")], className="mb-3"),
+        view.options_panel(lang, state, controls, trims=TRIMS, max_bootstrap=TAB_MAX_BOOTSTRAP),
         dcc.Loading(html.Div(id=_id("messages"))),
         html.Div(id=_id("headline")),
-        html.H4(t("ebpm.estimates", lang)),
+        _heading("estimates", lang),
         html.Div(id=_id("estimates"), className="mb-2"),
         graph("estimates-figure"),
-        html.H4(t("ebpm.diagnostics", lang), className="mt-3"),
+        _heading("diagnostics", lang, className="mt-3"),
         html.Div(id=_id("diagnostics")),
         graph("overlap"),
         graph("love"),
-        html.H4(t("ebpm.sensitivity", lang), className="mt-3"),
+        _heading("sensitivity", lang, className="mt-3"),
         dcc.Loading(html.Div(id=_id("sensitivity"))),
         html.H4(t("ebpm.assumptions", lang), className="mt-3"),
         dcc.Loading(html.Div(id=_id("assumptions"))),
-        html.H4(t("ebpm.forest", lang), className="mt-3"),
-        dbc.Row(_dropdown("forest-by", t("ebpm.forest.by", lang), controls["forest"][0], forest_by,
-                          clearable=False), className="mb-2"),
+        _heading("forest", lang, className="mt-3"),
+        dbc.Row(view.dropdown("forest-by", t("ebpm.forest.by", lang), *controls["forest"], clearable=False),
+                className="mb-2"),
         graph("forest"),
-        dcc.Store(id=_id("data")),        # None = warehouse students, else {name, source: base64 Parquet}
-        dcc.Store(id=_id("spec")),        # the last spec that passed validation
+        # {source: "warehouse"} or {source: "upload", token, name, rows}: never a path or the data itself.
+        dcc.Store(id=_id("data"), data=WAREHOUSE_STORE),
+        dcc.Store(id=_id("spec")),        # the control values of the last estimate (re-validated on read)
         dcc.Store(id=_id("ui-lang"), data=lang),
+        html.Div(id=_id("url-state"), hidden=True),
         html.Hr(className="my-4"),
         overview_layout(PAGE, lang, query),
     ], id=f"{PAGE}-page")
 
 
+def _upload_error(lang: str, message: str):
+    return no_update, t("ebpm.upload.error", lang, message=message), "danger", True, no_update
+
+
 @callback(
     Output(_id("data"), "data"), Output(_id("upload-status"), "children"), Output(_id("upload-status"), "color"),
-    Output(_id("upload-status"), "is_open"),
+    Output(_id("upload-status"), "is_open"), Output(_id("upload-problems"), "children"),
     Input(_id("upload"), "contents"), Input(_id("reset"), "n_clicks"),
     State(_id("upload"), "filename"), State(_id("ui-lang"), "data"),
     prevent_initial_call=True,
 )
 def load_upload(contents, _reset, filename, lang):
-    """Read an uploaded CSV in memory into the page's store (or go back to the warehouse)."""
-    if ctx.triggered_id == _id("reset") or not contents:
-        return None, "", "info", False
+    """Check an uploaded CSV, keep it server-side behind a token, and put only {token, name, rows} in the store."""
+    if ctx.triggered_id == _id("reset") or not isinstance(contents, str) or not contents:
+        return WAREHOUSE_STORE, "", "info", False, []
+    cfg = settings()
     name = str(filename or "upload.csv")[:200]
     try:
         data = base64.b64decode(contents.split(",", 1)[-1], validate=False)
-        frame = read_effect_csv(data, name, max_bytes=settings().max_upload_bytes)
+        frame = read_effect_csv(data, name, max_bytes=cfg.max_upload_bytes, max_rows=MAX_EFFECT_ROWS)
+        expire_uploads(cfg.data_dir)
+        info = store_upload(cfg.data_dir, data, name=name, max_bytes=cfg.max_upload_bytes, max_rows=MAX_EFFECT_ROWS)
+    except UploadError as exc:
+        return _upload_error(lang, view.store_error(exc.code, exc.params, lang, name))
     except (binascii.Error, ValueError) as exc:
         errors = exc.errors if isinstance(exc, EffectInputError) else [{"code": "not_text", "name": name}]
-        return no_update, t("ebpm.upload.error", lang, message=" ".join(describe(e, lang) for e in errors)), \
-            "danger", True
-    status = t("ebpm.upload.ok", lang, name=name, n_rows=f"{len(frame):,}", n_cols=len(frame.columns))
-    return {"name": name, "source": encode_upload(frame)}, status, "success", True
+        return _upload_error(lang, " ".join(describe(e, lang) for e in errors))
+    status = t("ebpm.upload.ok", lang, name=info.name, n_rows=f"{len(frame):,}", n_cols=len(frame.columns))
+    problems = view.upload_problems(cell_errors(frame, list(frame.columns)), lang).children
+    return ({"source": UPLOAD, "token": info.token, "name": info.name, "rows": info.rows}, status, "success", True,
+            problems)
 
 
-CONTROLS = {"treatment": "treatment", "outcome": "outcome", "covariates": "covariates", "forest": "forest-by"}
+CONTROLS = {"treatment": "treatment", "outcome": "outcome", "covariates": "covariates", "forest": "forest-by",
+            "cluster": "cluster", "fixed-effects": "fixed-effects"}
 
 
 @callback(
@@ -199,80 +210,107 @@ CONTROLS = {"treatment": "treatment", "outcome": "outcome", "covariates": "covar
             "filters_hidden": Output(_id("filters"), "hidden"), "source": Output(_id("source"), "children")},
     inputs={"data": Input(_id("data"), "data"), "outcome": Input(_id("outcome"), "value"),
             "treatment": Input(_id("treatment"), "value"), "covariates": State(_id("covariates"), "value"),
-            "forest_by": State(_id("forest-by"), "value"), "lang": State(_id("ui-lang"), "data")},
+            "by": State(_id("forest-by"), "value"), "cluster": State(_id("cluster"), "value"),
+            "fixed_effects": State(_id("fixed-effects"), "value"), "lang": State(_id("ui-lang"), "data")},
     prevent_initial_call=True,
 )
-def update_controls(data, outcome, treatment, covariates, forest_by, lang):
+def update_controls(data, outcome, treatment, covariates, by, cluster, fixed_effects, lang):
     """New data resets the choices; a new outcome or treatment drops it from the covariates."""
     new_data = ctx.triggered_id == _id("data")
-    if data:
-        keep = not new_data
-        controls = _upload_controls(data["source"], treatment if keep else None, outcome if keep else None,
-                                    covariates if keep else None, forest_by)
-        source = t("ebpm.data.upload", lang, name=data["name"], n_rows=f"{len(load_frame(data['source'])):,}")
+    try:
+        source = _source(data)
+    except StoreError as exc:
+        return {**{name: {"options": no_update, "value": no_update} for name in CONTROLS},
+                "filters_hidden": no_update, "source": view.store_error(exc.code, exc.params, lang)}
+    current = {"treatment": treatment, "outcome": outcome, "covariates": covariates, "by": by, "cluster": cluster,
+               "fixed_effects": fixed_effects}
+    if source.kind == UPLOAD:
+        frame = load_frame(source)
+        controls = upload_choices(frame, None if new_data else current)
+        text = t("ebpm.data.upload", lang, name=source.name, n_rows=f"{len(frame):,}")
     else:
-        outcome = DEFAULT_OUTCOME if new_data or outcome not in SCORE_COLUMNS else outcome
-        controls = _warehouse_controls(lang, outcome, list(PRE_TREATMENT_COVARIATES) if new_data else covariates or [])
-        controls["forest"] = (controls["forest"][0], forest_by if forest_by in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY)
-        source = t("ebpm.data.warehouse", lang)
+        state = query_state({})
+        if not new_data:
+            state.update(treatment=treatment, covariates=covariates or [],
+                         outcome=outcome if outcome in SCORE_COLUMNS else DEFAULT_OUTCOME,
+                         by=by if by in SUBGROUP_COLUMNS else DEFAULT_FOREST_BY,
+                         cluster=cluster if cluster in CLUSTER_COLUMNS else None,
+                         fixed_effects=fixed_effects if fixed_effects in CLUSTER_COLUMNS else None)
+        controls, text = _warehouse_controls(lang, state), t("ebpm.data.warehouse", lang)
     return {**{name: dict(zip(("options", "value"), controls[name])) for name in CONTROLS},
-            "filters_hidden": bool(data), "source": source}
+            "filters_hidden": source.kind == UPLOAD, "source": text}
 
 
-def _spec(treatment, outcome, covariates, filters: tuple, options: EffectOptions) -> EffectSpec:
-    # A column fixed by a subgroup filter is constant in the subset, so it cannot adjust anything.
-    fixed = {treatment, outcome, *(column for column, _ in filters)}
-    return EffectSpec(treatment, outcome, tuple(c for c in covariates or [] if c not in fixed), options, filters)
-
-
+CONTROL_INPUTS = {"treatment": Input(_id("treatment"), "value"), "outcome": Input(_id("outcome"), "value"),
+                  "covariates": Input(_id("covariates"), "value"),
+                  "filters": {c: Input(_id(f"sub-{c}"), "value") for c in SUBGROUP_COLUMNS},
+                  "psm_k": Input(_id("psm-k"), "value"), "caliper": Input(_id("caliper"), "value"),
+                  "replace": Input(_id("replace"), "value"), "trim": Input(_id("trim"), "value"),
+                  "cluster": Input(_id("cluster"), "value"), "fixed_effects": Input(_id("fixed-effects"), "value"),
+                  "estimand": Input(_id("estimand"), "value"), "bootstrap": Input(_id("bootstrap"), "value"),
+                  "boot_n": Input(_id("bootstrap-n"), "value"), "ci": Input(_id("ci"), "value")}
+BADGED = ("estimates", "diagnostics", "sensitivity", "forest")
 ESTIMATE_OUTPUTS = {"messages": Output(_id("messages"), "children"), "headline": Output(_id("headline"), "children"),
                     "estimates": Output(_id("estimates"), "children"),
                     "estimates_figure": Output(_id("estimates-figure"), "figure"),
                     "overlap": Output(_id("overlap"), "figure"), "love": Output(_id("love"), "figure"),
-                    "diagnostics": Output(_id("diagnostics"), "children"), "spec": Output(_id("spec"), "data")}
+                    "diagnostics": Output(_id("diagnostics"), "children"), "spec": Output(_id("spec"), "data"),
+                    "badges": {name: Output(_id(f"badge-{name}"), "children") for name in BADGED}}
 
 
-@callback(
-    output=ESTIMATE_OUTPUTS,
-    inputs={"data": Input(_id("data"), "data"), "treatment": Input(_id("treatment"), "value"),
-            "outcome": Input(_id("outcome"), "value"), "covariates": Input(_id("covariates"), "value"),
-            "levels": {c: Input(_id(f"sub-{c}"), "value") for c in SUBGROUP_COLUMNS},
-            "psm_k": Input(_id("psm-k"), "value"), "caliper": Input(_id("caliper"), "value"),
-            "replace": Input(_id("replace"), "value"), "trim": Input(_id("trim"), "value"),
-            "lang": State(_id("ui-lang"), "data")},
-)
-def update_estimates(data, treatment, outcome, covariates, levels, psm_k, caliper, replace, trim, lang):
-    """Validate the choices, estimate with every method, and draw the table, figures and diagnostics."""
-    source = _source(data)
-    filters = () if data else tuple((c, v) for c, v in levels.items() if v in CATEGORIES[c])
-    names = view.column_names([treatment, outcome, *(covariates or [])], lang)
+def _controls(values: dict) -> dict:
+    """The control values as validated_spec takes them (the bootstrap switch and N become one number)."""
+    values = dict(values)
+    on, n = values.pop("bootstrap", False), values.pop("boot_n", None)
+    return {**values, "bootstrap": n if on is True else 0}
+
+
+def _blank(messages, spec=None) -> dict:
     blank = view.empty_figure()
+    return {"messages": messages, "headline": [], "estimates": [], "estimates_figure": blank, "overlap": blank,
+            "love": blank, "diagnostics": [], "spec": spec, "badges": {name: None for name in BADGED}}
+
+
+def _checked(data, controls: dict, lang: str):
+    """(source, spec, None) when everything checks out, else (None, None, the panel saying why)."""
     try:
-        options = effect_options(psm_k=int(psm_k) if psm_k else 1, caliper=float(caliper) if caliper else None,
-                                 replace=bool(replace), trim=TRIMS.get(trim))
-        spec = _spec(treatment, outcome, covariates, filters, options)
-        errors = input_errors(source, spec) if treatment and outcome else [{"code": "no_treatment"}]
+        source = _source(data)
+    except StoreError as exc:
+        return None, None, view.errors_panel([], lang, {}, extra=view.store_error(exc.code, exc.params, lang))
+    if source.kind != UPLOAD and not _has_students():
+        return None, None, [empty_state("students", lang, _id("empty"))]
+    try:
+        spec = validated_spec(controls, allow_filters=source.kind != UPLOAD)
+        errors = input_errors(source, spec)
     except EffectInputError as exc:
-        errors = exc.errors
+        spec, errors = None, exc.errors
     if errors:
-        return {"messages": view.errors_panel(errors, lang, names), "headline": [], "estimates": [],
-                "estimates_figure": blank, "overlap": blank, "love": blank, "diagnostics": [], "spec": None}
+        names = view.column_names([controls.get("treatment"), controls.get("outcome"),
+                                   *(controls.get("covariates") or [])], lang)
+        return None, None, view.errors_panel(errors, lang, names)
+    return source, spec, None
+
+
+@callback(output=ESTIMATE_OUTPUTS, inputs={"data": Input(_id("data"), "data"), "values": CONTROL_INPUTS,
+                                           "lang": State(_id("ui-lang"), "data")})
+def update_estimates(data, values, lang):
+    """Validate the choices, estimate with every method, and draw the headline, table, figures and diagnostics."""
+    controls = _controls(values)
+    source, spec, problem = _checked(data, controls, lang)
+    if problem is not None:
+        return _blank(problem)
     result = effect_result(source, spec)
-    truth = planted_effect(source, treatment, outcome)
+    truth = planted_effect(source, spec.treatment, spec.outcome)
     estimates_figure, overlap_figure, love_figure = view.figures(result, lang, truth)
+    names = view.column_names([spec.treatment, spec.outcome, *spec.covariates], lang)
+    provenance = current_provenance(settings().db_path) if source.kind != UPLOAD else None
     return {"messages": view.messages_panel(result.warnings, lang, names),
-            "headline": view.headline_cards(result, lang, truth), "estimates": view.estimates_table(result, lang),
+            "headline": view.headline_cards(result, lang, truth, auto_bootstrap(result, spec)),
+            "estimates": [view.estimates_table(result, lang), *view.unreliable_list(result, lang)],
             "estimates_figure": estimates_figure, "overlap": overlap_figure, "love": love_figure,
-            "diagnostics": view.diagnostics_cards(result, lang),
-            "spec": {**asdict(spec), "options": asdict(spec.options)}}
-
-
-def _stored_spec(spec_data: dict) -> EffectSpec:
-    options = spec_data["options"]
-    trim = tuple(options["trim"]) if options["trim"] else None
-    return EffectSpec(spec_data["treatment"], spec_data["outcome"], tuple(spec_data["covariates"]),
-                      EffectOptions(options["psm_k"], options["caliper"], options["replace"], trim),
-                      tuple(tuple(pair) for pair in spec_data["filters"]))
+            "diagnostics": view.diagnostics_cards(result, lang), "spec": controls,
+            "badges": {name: provenance and demo_badge(provenance, ("students",), lang, _id(f"demo-badge-{name}"))
+                       for name in BADGED}}
 
 
 @callback(
@@ -280,11 +318,11 @@ def _stored_spec(spec_data: dict) -> EffectSpec:
     Input(_id("spec"), "data"), State(_id("data"), "data"), State(_id("ui-lang"), "data"),
     prevent_initial_call=True,
 )
-def update_sensitivity(spec_data, data, lang):
-    """E-values, placebo and random-common-cause checks, and the assumptions they inform."""
-    if not spec_data:
+def update_sensitivity(controls, data, lang):
+    """E-values, placebo and random-common-cause checks of the headline, and the assumptions they inform."""
+    source, spec, problem = _checked(data, controls, lang) if controls else (None, None, [])
+    if problem is not None:
         return [], []
-    source, spec = _source(data), _stored_spec(spec_data)
     refutations, assumptions = sensitivity(source, spec)
     names = view.column_names([spec.outcome, *spec.covariates], lang)
     return (view.sensitivity_panel(e_values(effect_result(source, spec)), refutations, lang),
@@ -297,20 +335,55 @@ def update_sensitivity(spec_data, data, lang):
     State(_id("ui-lang"), "data"),
     prevent_initial_call=True,
 )
-def update_forest(spec_data, by, data, lang):
-    """Doubly robust effect within each level of the chosen dimension."""
-    if not spec_data:
+def update_forest(controls, by, data, lang):
+    """Doubly robust effect within each level of the chosen dimension (cluster-robust when a cluster is set)."""
+    source, spec, problem = _checked(data, controls, lang) if controls else (None, None, [])
+    if problem is not None:
         return view.empty_figure()
     if not by:
         return view.empty_figure(t("ebpm.forest.none", lang))
-    source, spec = _source(data), _stored_spec(spec_data)
     frame = load_frame(source, spec.filters)
-    if by not in frame.columns or by in (spec.treatment, spec.outcome):
+    if not isinstance(by, str) or by not in frame.columns or by in (spec.treatment, spec.outcome):
         return view.empty_figure()
+    design = {k: v for k, v in spec.options.check_kwargs().items() if k != "fixed_effects"}
     try:
         subgroups = estimate_subgroup_effects(frame, spec.treatment, spec.outcome, list(spec.covariates), by=by,
-                                              **spec.options.kwargs())
+                                              **design)
     except EffectInputError as exc:
         return view.empty_figure(" ".join(describe(e, lang) for e in exc.errors))
-    overall = primary_estimate(effect_result(source, spec).table)
-    return view.forest_figure(subgroups, overall["estimate"] if overall else None, lang)
+    headline = effect_result(source, spec).headline
+    overall = headline["estimate"] if headline and headline["estimand"] == "ATE" else None
+    return view.forest_figure(subgroups, overall, lang, "cluster" if spec.options.cluster else "analytic")
+
+
+# Keep the view in the address bar (replaceState: no reload) and in the language switch's links, so a
+# copied URL or a switch to the other language shows the same analysis. An upload stays out of the URL.
+clientside_callback(
+    """function(data, treatment, outcome, cov, k, caliper, replace, trim, cluster, fe, estimand, boot, bootN, ci,
+                by, ...subs) {
+        if (data && data.source === 'upload') { return ''; }
+        const subNames = %s;
+        const params = new URLSearchParams(window.location.search);
+        const put = (name, v) => {
+            if (v !== null && v !== undefined && v !== '') { params.set(name, v); } else { params.delete(name); } };
+        put('treatment', treatment); put('outcome', outcome); params.set('cov', (cov || []).join(','));
+        put('k', k); put('caliper', caliper === null || caliper === '' ? 'none' : caliper);
+        put('replace', replace ? '1' : '0'); put('trim', trim); put('cluster', cluster); put('fe', fe);
+        put('estimand', estimand); put('boot', boot ? bootN : null); put('ci', ci); put('by', by);
+        subNames.forEach((n, i) => put('sub_' + n, subs[i]));
+        const query = params.toString();
+        window.history.replaceState(null, '', window.location.pathname + (query ? '?' + query : ''));
+        ['ja', 'en'].forEach(lang => {
+            const link = document.getElementById('lang-' + lang);
+            if (link) { const p = new URLSearchParams(params); p.set('lang', lang);
+                        link.setAttribute('href', window.location.pathname + '?' + p.toString()); } });
+        return '';
+    }""" % list(SUBGROUP_COLUMNS),
+    Output(_id("url-state"), "children"),
+    Input(_id("data"), "data"), Input(_id("treatment"), "value"), Input(_id("outcome"), "value"),
+    Input(_id("covariates"), "value"), Input(_id("psm-k"), "value"), Input(_id("caliper"), "value"),
+    Input(_id("replace"), "value"), Input(_id("trim"), "value"), Input(_id("cluster"), "value"),
+    Input(_id("fixed-effects"), "value"), Input(_id("estimand"), "value"), Input(_id("bootstrap"), "value"),
+    Input(_id("bootstrap-n"), "value"), Input(_id("ci"), "value"), Input(_id("forest-by"), "value"),
+    *[Input(_id(f"sub-{c}"), "value") for c in SUBGROUP_COLUMNS],
+)

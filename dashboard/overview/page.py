@@ -9,7 +9,9 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 from analytics.student_schema import CATEGORIES
 from dashboard.common.components import csv_table
 from dashboard.common.context import settings
+from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
+from dashboard.common.provenance import demo_badge, empty_kind, empty_state
 from dashboard.overview.data import load_overview
 from dashboard.overview.view import kpi_row, make_score_distribution_figure
 from warehouse.queries import FILTER_COLUMNS, SCORE_COLUMNS
@@ -43,7 +45,7 @@ def overview_layout(prefix: str, lang: str, query: dict) -> html.Div:
         ], md=3)
 
     return html.Div([
-        html.H4(t("overview.title", lang), className="mt-2"),
+        html.H4([t("overview.title", lang), html.Span(id=f"{prefix}-overview-note")], className="mt-2"),
         dbc.Row([dropdown(c) for c in OVERVIEW_FILTERS], className="g-2 mb-2"),
         dbc.Row([
             dbc.Col([dbc.Label(t("overview.group_by", lang)),
@@ -56,7 +58,7 @@ def overview_layout(prefix: str, lang: str, query: dict) -> html.Div:
                     md=3),
         ], className="g-2 mb-3"),
         dcc.Loading(html.Div(id=f"{prefix}-kpis")),
-        dcc.Loading(dcc.Graph(id=f"{prefix}-dist")),
+        dcc.Loading(html.Div(dcc.Graph(id=f"{prefix}-dist"), id=f"{prefix}-dist-wrap")),
         html.Div(id=f"{prefix}-group-table"),
         dcc.Store(id=f"{prefix}-lang", data=lang),
         html.Div(id=f"{prefix}-url-sync", hidden=True),
@@ -69,7 +71,9 @@ def register_overview_callbacks(prefix: str) -> None:
 
     @callback(
         output={"kpis": Output(f"{prefix}-kpis", "children"), "figure": Output(f"{prefix}-dist", "figure"),
-                "table": Output(f"{prefix}-group-table", "children")},
+                "table": Output(f"{prefix}-group-table", "children"), "note": Output(f"{prefix}-overview-note",
+                                                                                     "children"),
+                "shown": Output(f"{prefix}-dist-wrap", "hidden")},
         inputs={"filters": dict(zip(OVERVIEW_FILTERS, inputs)), "group_by": Input(f"{prefix}-group", "value"),
                 "subject": Input(f"{prefix}-subject", "value"), "lang": State(f"{prefix}-lang", "data")},
     )
@@ -79,6 +83,11 @@ def register_overview_callbacks(prefix: str) -> None:
         group_by = group_by if group_by in FILTER_COLUMNS else "test_prep"
         subject = subject if subject in SCORE_COLUMNS else "math_score"
         pass_mark = settings().pass_mark
+        provenance = current_provenance(settings().db_path)
+        if empty_kind(provenance, ("students",)):   # no students: say what to load, not zeros
+            return {"kpis": empty_state("students", lang, f"{prefix}-overview-empty"), "figure": {},
+                    "table": None, "note": None, "shown": True}
+        note = demo_badge(provenance, ("students",), lang, f"{prefix}-overview-demo")
         students, summary = load_overview(settings().db_path, filters, group_by, subject, pass_mark)
         kpis = kpi_row(prefix, students, pass_mark, lang)
         subject_name, group_name = t(f"subject.{subject}", lang), t(f"overview.filter.{group_by}", lang)
@@ -93,7 +102,7 @@ def register_overview_callbacks(prefix: str) -> None:
                           csv_table(f"{prefix}-group-summary", summary, lang,
                                     columns={"below_pass_pct": t("overview.kpi.below_pass", lang,
                                                                   mark=int(pass_mark)) + " (%)"})])
-        return {"kpis": kpis, "figure": fig, "table": table}
+        return {"kpis": kpis, "figure": fig, "table": table, "note": note, "shown": False}
 
     # Keep the filters in the address bar (replaceState: no reload, no history spam), so a
     # presenter can share the exact view.

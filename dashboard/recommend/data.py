@@ -223,8 +223,10 @@ def eval_frame(db_path: str | Path, version: str) -> pd.DataFrame:
         return rq.get_recsys_eval_df(con, version)
 
 
-def matching_students(db_path: str | Path, filters: dict, prefix: str, limit: int) -> tuple[list[str], int]:
-    """Up to `limit` student ids starting with `prefix` under the filters, and how many match in all."""
+def matching_students(db_path: str | Path, filters: dict, prefix: str,
+                      limit: int) -> tuple[list[tuple[str, int | None]], int]:
+    """Up to `limit` (student id, CSV line) pairs with ids starting with `prefix` under the filters, and how
+    many match in all."""
     with read_only(db_path) as con:
         return rq.find_student_ids(con, filters, prefix, limit)
 
@@ -242,3 +244,9 @@ def neighbour_completions(db_path: str | Path, result: RecommendationList) -> di
         done = rq.get_completions_df(con, result.neighbours["student_id"].tolist(),
                                      result.items["material_id"].tolist())
     return done[done["completed"]].groupby("material_id")["student_id"].agg(set).to_dict()
+
+
+def line_numbers(db_path: str | Path, student_ids: list[str]) -> dict[str, int]:
+    """{student_id: CSV line} of real students (shown beside their ids and in downloads)."""
+    with read_only(db_path) as con:
+        return rq.get_line_numbers(con, student_ids)

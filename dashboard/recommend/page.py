@@ -13,7 +13,9 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 
 from analytics.student_schema import CATEGORIES
 from dashboard.common.context import log_event, request_lang, settings
+from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
+from dashboard.common.provenance import demo_badge, empty_kind, empty_state
 from dashboard.overview.page import overview_layout, register_overview_callbacks
 from dashboard.recommend import data as recsys_store
 from dashboard.recommend import view
@@ -21,6 +23,8 @@ from warehouse.connection import WarehouseMissing
 from warehouse.recsys_queries import EVAL_METRICS
 
 PAGE = "recommend"
+# The lists, neighbours and evaluation are computed from learning activity over the material catalogue.
+DATA_KINDS = ("interactions", "materials")
 dash.register_page(__name__, path="/recommend", order=2, name="Recommend", title="EduLoop · Recommend")
 register_overview_callbacks(PAGE)
 SUBJECTS = ("math", "reading", "writing")
@@ -97,35 +101,44 @@ def _evaluation(lang: str, row: dict | None) -> html.Div:
     return html.Div([html.H4(t("recommend.eval.title", lang), className="mt-4"), *body])
 
 
+def _recommender_panel(lang: str, query: dict, schools: list[str], k: int, n: int) -> dbc.Row:
+    return dbc.Row([
+        dbc.Col(_picker(lang, query, schools, k, n), md=4),
+        dbc.Col([html.Div(id=_id("profile")),
+                 html.H5(t("recommend.list.title", lang), className="mt-3"),
+                 dcc.Loading(html.Div(t("recommend.choose_hint", lang), id=_id("list"))),
+                 html.Div(id=_id("click-status"), className="small text-success mt-2"),
+                 dbc.Row([dbc.Col(html.Div(id=_id("neighbours")), md=5),
+                          dbc.Col(html.Div(id=_id("history")), md=7)], className="mt-3")], md=8),
+    ], className="g-3")
+
+
 def layout(lang: str | None = None, **query) -> html.Div:
     """Page layout from the URL query (lang, student, k, n and the overview filters)."""
     lang = request_lang(lang)
     log_event("page_view", page=PAGE, payload={"lang": lang})
-    notice, schools, row, k_default = None, [], None, 50
+    notice, schools, row, k_default, badge, missing = None, [], None, 50, None, None
     try:
+        provenance = current_provenance(settings().db_path)
+        badge = demo_badge(provenance, DATA_KINDS, lang, _id("demo-badge"))
+        missing = empty_kind(provenance, ("interactions",))
         schools, row = recsys_store.page_state(settings().db_path)
-        if row is None:
+        if row is None and missing is None:
             notice = t("recommend.no_model", lang)
-        else:
+        elif row is not None:
             k_default = int(row["params"]["k_neighbours"])
     except WarehouseMissing:
         notice = t("common.warehouse_missing", lang)
     k = _bounded(query.get("k"), *K_RANGE, min(max(k_default, K_RANGE[0]), K_RANGE[1]))
     n = _bounded(query.get("n"), *N_RANGE, 10)
+    # A real warehouse without learning activity: say what to load instead of empty lists and metrics.
+    body = ([empty_state(missing, lang, _id("empty"))] if missing else
+            [_recommender_panel(lang, query, schools, k, n), _evaluation(lang, row) if notice is None else None])
     return html.Div([
-        html.H3(t("recommend.title", lang)),
+        html.H3([t("recommend.title", lang), badge]),
         html.P(t("recommend.intro", lang), className="text-muted"),
         dbc.Alert(notice, color="warning", id=_id("notice")) if notice else None,
-        dbc.Row([
-            dbc.Col(_picker(lang, query, schools, k, n), md=4),
-            dbc.Col([html.Div(id=_id("profile")),
-                     html.H5(t("recommend.list.title", lang), className="mt-3"),
-                     dcc.Loading(html.Div(t("recommend.choose_hint", lang), id=_id("list"))),
-                     html.Div(id=_id("click-status"), className="small text-success mt-2"),
-                     dbc.Row([dbc.Col(html.Div(id=_id("neighbours")), md=5),
-                              dbc.Col(html.Div(id=_id("history")), md=7)], className="mt-3")], md=8),
-        ], className="g-3"),
-        _evaluation(lang, row) if notice is None else None,
+        *body,
         html.Hr(className="my-4"),
         overview_layout(PAGE, lang, query),
         dcc.Store(id=_id("ui-lang"), data=lang),
@@ -144,10 +157,11 @@ def update_student_options(search, filters, current, lang):
     """Student ids matching the search prefix and filters; an exact id typed in the search is picked."""
     filters = {name: value if isinstance(value, str) else None for name, value in filters.items()}
     prefix = (search or "").strip().upper()[:64]
-    ids, total = recsys_store.matching_students(settings().db_path, filters, prefix, MAX_LISTED)
+    pairs, total = recsys_store.matching_students(settings().db_path, filters, prefix, MAX_LISTED)
+    ids = [student_id for student_id, _ in pairs]
     value = prefix if prefix in ids else no_update
     chosen = prefix if prefix in ids else current
-    options = ids if not chosen or chosen in ids else [chosen, *ids]
+    options = view.student_options(pairs if not chosen or chosen in ids else [(chosen, None), *pairs], lang)
     return options, value, t("recommend.matches", lang, shown=f"{len(ids):,}", total=f"{total:,}")
 
 
@@ -186,7 +200,9 @@ def show_recommendations(student_id, k, n, learning, lang):
               payload={"items": items, "k": k, "method": result.method, "n": n, "learning_filter": bool(learning)})
     last = {"student_id": student_id, "items": items, "model_version": result.model_version}
     return _result(profile=view.profile_block(profile, lang), list=view.recommendation_list(result, lang, completed),
-                   neighbours=view.neighbours_table(result.neighbours, lang),
+                   neighbours=view.neighbours_table(
+                       result.neighbours, lang,
+                       recsys_store.line_numbers(db, result.neighbours.get("student_id", []).tolist())),
                    history=view.history_table(history, lang), last=last)
 
 

@@ -92,6 +92,8 @@ STRINGS = {
     "recommend.col.method": {"en": "Method", "ja": "手法"},
     "recommend.col.n_users": {"en": "Students evaluated", "ja": "評価した生徒数"},
     "recommend.col.student_id": {"en": "Student", "ja": "生徒"},
+    "recommend.col.line_no": {"en": "CSV line", "ja": "CSVの行"},
+    "recommend.student_line": {"en": "{student_id} (CSV line {line})", "ja": "{student_id}（CSV {line}行目）"},
     "recommend.col.similarity": {"en": "Similarity (0–1)", "ja": "類似度（0〜1）"},
     "recommend.col.n_common": {"en": "Shared materials", "ja": "共通の教材数"},
     "recommend.col.ts": {"en": "When (UTC)", "ja": "日時（UTC）"},

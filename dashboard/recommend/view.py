@@ -40,6 +40,18 @@ def _columns(names, lang: str, **overrides: str) -> dict[str, str]:
 
 
 # ---- student ------------------------------------------------------------------------------------
+def student_label(student_id: str, line_no: int | None, lang: str) -> str:
+    """A student id with its line in the student CSV (ids derived from the file are findable by line)."""
+    if line_no is None or pd.isna(line_no):
+        return str(student_id)
+    return t("recommend.student_line", lang, student_id=student_id, line=int(line_no))
+
+
+def student_options(pairs: list[tuple[str, int | None]], lang: str) -> list[dict[str, str]]:
+    """Picker options: the id as value, the id with its CSV line as label."""
+    return [{"label": student_label(student_id, line_no, lang), "value": student_id} for student_id, line_no in pairs]
+
+
 def profile_block(profile: Mapping[str, Any], lang: str) -> html.Div:
     """Score cards, the weakest subject and how many materials the student used."""
     cards = [kpi_card(t(f"subject.{c}", lang), f"{int(profile[c])}") for c in
@@ -48,7 +60,8 @@ def profile_block(profile: Mapping[str, Any], lang: str) -> html.Div:
     cards.append(kpi_card(t("recommend.profile.weakest", lang), weakest, f"{PAGE}-weakest"))
     cards.append(kpi_card(t("recommend.profile.materials", lang), f"{int(profile['interactions'])}"))
     return html.Div([
-        html.H5(t("recommend.profile.title", lang) + f" · {profile['student_id']}"),
+        html.H5(t("recommend.profile.title", lang) + " · "
+                + student_label(profile["student_id"], profile.get("line_no"), lang)),
         html.Div(t("recommend.profile.school", lang, school=profile.get("school_id") or "–",
                    klass=profile.get("class_id") or "–"), className="small text-muted mb-2"),
         dbc.Row([dbc.Col(card, md=True) for card in cards], className="g-2"),
@@ -101,9 +114,11 @@ def recommendation_list(result: RecommendationList, lang: str, completed: Mappin
     return html.Div([*notes, body])
 
 
-def neighbours_table(frame: pd.DataFrame, lang: str) -> html.Div:
-    """The K most similar students with similarity and shared materials."""
+def neighbours_table(frame: pd.DataFrame, lang: str, lines: Mapping[str, int] | None = None) -> html.Div:
+    """The K most similar students with similarity and shared materials (and CSV line when known)."""
     shown = frame.assign(similarity=frame["similarity"].round(3)) if len(frame) else frame
+    if lines and len(shown):
+        shown.insert(1, "line_no", shown["student_id"].map(lines).astype("Int64"))
     return html.Div([html.H6(t("recommend.neighbours.title", lang)),
                      csv_table(f"{PAGE}-neighbours-table", shown, lang, page_size=10,
                                columns=_columns(shown.columns, lang))])

@@ -9,17 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from analytics.models.schema import FEATURES
+from tests.helpers import SAMPLE_STUDENT as STUDENT
 from tests.helpers import live_query as _rows
-
-STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",
-           "lunch": "standard", "test_prep": "none", "reading_score": 72, "writing_score": 74}
-
-
-@pytest.fixture(scope="module")
-def client(built_warehouse):
-    from dashboard.app import server
-
-    return server.test_client()
 
 
 def test_predict_matches_batch_scoring_and_logs_inputs(client):

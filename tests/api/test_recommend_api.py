@@ -8,16 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers.files import rows as query
+
 NEW_STUDENT = "S9000003"
 NEW_HISTORY = ["M0001", "M0002", "M0003", "M0004", "M0005", "M0006"]
 
 
-def query(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def stored_list(db: Path, student_id: str) -> list[str]:

@@ -7,18 +7,9 @@ import duckdb
 import pytest
 
 from analytics.online_drift import requests_by_hour
+from tests.helpers import SAMPLE_STUDENT as STUDENT
 from warehouse.events import create_live_events_view
 from warehouse.monitoring_queries import get_request_log_df
-
-STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",
-           "lunch": "standard", "test_prep": "none", "reading_score": 72, "writing_score": 74}
-
-
-@pytest.fixture(scope="module")
-def client(built_warehouse):
-    from dashboard.app import server
-
-    return server.test_client()
 
 
 def test_predict_requests_are_logged_and_summarised_per_hour(client):

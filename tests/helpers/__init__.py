@@ -25,6 +25,9 @@ def run_env(data_dir: Path) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+# One valid student record (the model's seven inputs) for API and model tests.
+SAMPLE_STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",
+                  "lunch": "standard", "test_prep": "none", "reading_score": 72, "writing_score": 74}
 
 
 def live_query(sql: str, params=None, live: bool = False):

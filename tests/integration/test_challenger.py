@@ -12,20 +12,12 @@ import pytest
 from analytics.champion import compare_models
 from pipelines.cli import main
 from pipelines.train import train_and_register
+from tests.helpers import SAMPLE_STUDENT
 from tests.helpers.training import FAST
 from tests.helpers.training import settings_for as _settings
 from warehouse.publish import write_transaction
 
-STUDENT = {
-    "gender": "female",
-    "race_ethnicity": "group B",
-    "parental_education": "bachelor's degree",
-    "lunch": "standard",
-    "test_prep": "none",
-    "reading_score": 72,
-    "writing_score": 74,
-    "student_id": "S0000001",
-}
+STUDENT = {**SAMPLE_STUDENT, "student_id": "S0000001"}
 
 
 @pytest.fixture

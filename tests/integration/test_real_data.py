@@ -258,3 +258,25 @@ def test_cp932_file_with_blank_and_multiline_records_keeps_exact_line_numbers(re
     assert query(real["db"], "SELECT q.line_no, q.reason FROM quarantine.rows q JOIN raw.loads l USING (load_id) "
                              "WHERE l.source_file = 'excel.csv' ORDER BY 1") == [
         (6, "wrong_field_count (expected 3, got 2)"), (7, "unknown_student_id")]
+
+
+@pytest.mark.slow
+def test_padding_na_spellings_and_unix_seconds_take_the_slow_checks(real, tmp_path):
+    data, db = real["dir"], real["db"]
+    file = tmp_path / "padded.csv"
+    # The read pass skips the NA pattern and trim on ordinary values: padded and NA ones must still be caught.
+    file.write_text("student_id,material_id,ts,rating,duration_s,score\n"
+                    " ST001 ,MAT001 ,2026-04-01T10:00:00+02:00 ,NA,nan,\n"
+                    "ST002,MAT001,1775037600, 4 ,-,missing\n"
+                    "   NA      ,MAT001,2026-04-01,1,1,1\n"
+                    "ST003,MAT001,2026-04-02,inf,1,1\n")
+    s = cli_json(data, "ingest-interactions", str(file))
+    assert (s["rows"], s["loaded"], s["reasons"]) == (4, 2, {"missing_value": 1, "not_a_number": 1})
+    load_id, = query(db, "SELECT load_id FROM raw.loads WHERE source_file = 'padded.csv'")[0]
+    assert query(db, "SELECT student_id, material_id, ts, rating, duration_s, score, line_no FROM core.interactions "
+                     "WHERE load_id = ? ORDER BY line_no", [load_id]) == [
+        ("ST001", "MAT001", np.datetime64("2026-04-01T08:00:00").astype(object), None, None, None, 2),
+        ("ST002", "MAT001", np.datetime64("2026-04-01T10:00:00").astype(object), 4.0, None, None, 3)]
+    assert query(db, "SELECT line_no, column_name, value, reason FROM quarantine.rows WHERE load_id = ? "
+                     "ORDER BY line_no", [load_id]) == [(4, "student_id", "   NA      ", "missing_value"),
+                                                        (5, "rating", "inf", "not_a_number")]

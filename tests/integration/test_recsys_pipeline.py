@@ -16,18 +16,13 @@ from pipelines.cli import main
 from pipelines.recsys import DEFAULT_N, EVAL_KS
 from pipelines.recsys_io import read_ratings
 from tests.helpers import PYTHON, ROOT, run_env
+from tests.helpers.files import rows
 from warehouse.model_artifacts import file_sha256
 
 METHODS = {"popularity", "user_knn", "item_knn", "content", "hybrid"}
 METRIC_KEYS = {"precision", "recall", "ndcg", "map", "hit_rate", "coverage"}
 
 
-def rows(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

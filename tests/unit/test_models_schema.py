@@ -13,16 +13,9 @@ from analytics.models.schema import (
     feature_schema_dicts,
     validate_student_record,
 )
+from tests.helpers import SAMPLE_STUDENT
 
-VALID = {
-    "gender": "female",
-    "race_ethnicity": "group B",
-    "parental_education": "bachelor's degree",
-    "lunch": "standard",
-    "test_prep": "none",
-    "reading_score": 72,
-    "writing_score": 74,
-}
+VALID = dict(SAMPLE_STUDENT)
 
 
 def _codes(errors):

@@ -216,7 +216,7 @@ def test_ingest_adds_new_rows_to_the_aggregates_exactly_like_a_rebuild(tmp_path)
         advice("impression", "A", "s8", "2026-09-30T08:00:00Z")])
     assert sync_event_aggregates(con) == "current"
     stamp = datetime(2030, 1, 1)   # load them as ingest does, then sync as ingest does
-    con.execute(f"INSERT INTO core.events SELECT *, $at FROM ({select_events_sql('$files')})",
+    con.execute(f"INSERT INTO core.events BY NAME SELECT *, $at AS ingested_at FROM ({select_events_sql('$files')})",
                 {"files": [f.path for f in pending_event_files(con, events)], "at": stamp})
     assert sync_event_aggregates(con, stamp) == "added"
     incremental = _aggregates(con)

@@ -39,3 +39,25 @@ def test_methods_are_listed_baseline_first():
     ordered = in_method_order(frame)
     assert list(zip(ordered["method"], ordered["k"])) == [("popularity", 10), ("user_knn", 1), ("user_knn", 10),
                                                           ("content", 10)]
+
+
+def test_student_ids_carry_their_csv_line():
+    from dashboard.recommend.view import student_label, student_options
+
+    assert student_label("S-7F3A", 45, "en") == "S-7F3A (CSV line 45)"
+    assert student_label("S-7F3A", 45, "ja") == "S-7F3A（CSV 45行目）"
+    assert student_label("S0000042", None, "ja") == "S0000042"        # generated students have no line
+    assert student_options([("A1", 2), ("D9", None)], "en") == [
+        {"label": "A1 (CSV line 2)", "value": "A1"}, {"label": "D9", "value": "D9"}]
+
+
+def test_neighbours_download_has_the_csv_line_beside_the_id():
+    from dashboard.recommend.view import neighbours_table
+
+    frame = pd.DataFrame({"student_id": ["A1", "B2"], "similarity": [0.91234, 0.5], "n_common": [3, 1]})
+    table = neighbours_table(frame, "ja", {"A1": 12}).children[1].children[-1]
+    assert [c["id"] for c in table.columns] == ["student_id", "line_no", "similarity", "n_common"]
+    assert table.columns[1]["name"] == "CSVの行"
+    assert [r["line_no"] for r in table.data] == [12, None]
+    without = neighbours_table(frame, "en").children[1].children[-1]
+    assert "line_no" not in [c["id"] for c in without.columns]

@@ -11,18 +11,23 @@ WITH src AS (
            -- A missing value is blank or an NA spelling, and ids are trimmed. Most ids are neither: a cheap test
            -- (first character cannot start an NA spelling or padding, no trailing space) keeps the pattern and
            -- trim off them, so the checks cost little at 10 M rows.
-           CASE WHEN student_id <> '' AND NOT contains($na_first, left(student_id, 1)) AND NOT ends_with(student_id, ' ')
+           CASE WHEN student_id <> '' AND NOT contains($na_first, student_id[1]) AND student_id[-1] <> ' '
                 THEN student_id WHEN NOT regexp_full_match(student_id, $na) THEN trim(student_id) END AS sid,
-           CASE WHEN material_id <> '' AND NOT contains($na_first, left(material_id, 1)) AND NOT ends_with(material_id, ' ')
+           CASE WHEN material_id <> '' AND NOT contains($na_first, material_id[1]) AND material_id[-1] <> ' '
                 THEN material_id WHEN NOT regexp_full_match(material_id, $na) THEN trim(material_id) END AS mid,
            -- Typed values straight from the text (casts accept padding); trim and Unix seconds only where that fails.
-           CAST(coalesce(TRY_CAST(ts AS TIMESTAMPTZ), TRY_CAST(trim(ts) AS TIMESTAMPTZ),
-                         CASE WHEN abs(TRY_CAST(trim(ts) AS DOUBLE)) < 1e11
-                              THEN to_timestamp(TRY_CAST(trim(ts) AS DOUBLE)) END) AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts_value,
+           coalesce(TRY_CAST(ts AS TIMESTAMPTZ), TRY_CAST(trim(ts) AS TIMESTAMPTZ),
+                    CASE WHEN abs(TRY_CAST(trim(ts) AS DOUBLE)) < 1e11
+                         THEN to_timestamp(TRY_CAST(trim(ts) AS DOUBLE)) END) AS ts_tz,
            TRY_CAST(rating AS DOUBLE) AS rating_num,
            TRY_CAST(duration_s AS DOUBLE) AS duration_num,
            TRY_CAST(score AS DOUBLE) AS score_num
     FROM src
+), utc AS (
+    -- UTC wall time by arithmetic on the instant (a time-zone conversion per row costs ~1 s at 10 M rows).
+    SELECT *, CASE WHEN isfinite(ts_tz) THEN make_timestamp(epoch_us(ts_tz))
+                   ELSE CAST(ts_tz AT TIME ZONE 'UTC' AS TIMESTAMP) END AS ts_value
+    FROM typed
 ), flagged AS (
     -- No join here: the table's row order must stay the file's order (line numbers come from it).
     -- A number is bad when it is not finite (or below 0) and its text is not blank/NA (nan is an NA spelling).
@@ -34,7 +39,7 @@ WITH src AS (
                     ELSE NOT regexp_full_match(duration_s, $na) END
             OR CASE WHEN isfinite(score_num) OR score IS NULL THEN false
                     ELSE NOT regexp_full_match(score, $na) END) AS bad
-    FROM typed
+    FROM utc
 )
 -- The texts of a bad row travel as one list (one NULL per good row, not six columns of them).
 SELECT sid AS student_id, mid AS material_id, ts_value AS ts,
