@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.io as pio
 import pytest
+from dash import dash_table
 
 from analytics.causal import estimate_effects, placebo_test
 from analytics.causal.effect_csv import cell_errors
@@ -76,7 +77,7 @@ def test_headline_card_without_a_headline_says_so(clustered):
 
 def test_estimates_table_puts_the_se_type_beside_every_ci_and_marks_unreliable_rows():
     result = estimate_effects(_poor_overlap(), "t", "y", ["x"])
-    table = view.estimates_table(result, "en").children[2].data
+    table = next(c for c in view.estimates_table(result, "en").children if isinstance(c, dash_table.DataTable)).data
     assert [row["se_type"] for row in table] == [view.se_type_label(s, "en") for s in result.table["se_type"]]
     unreliable = result.table[~result.table["reliable"]]
     assert len(unreliable)   # the planted poor overlap leaves at least one weighting row unreliable
