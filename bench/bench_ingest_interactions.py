@@ -32,10 +32,12 @@ cpu_seconds = done.user - cpu.user + done.system - cpu.system
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 # The file's row i (line i + 2) is student i % students: every stored line number must say so.
 con = duckdb.connect(sys.argv[1], read_only=True)
-wrong = con.execute("SELECT count(*) FROM core.interactions WHERE CAST(substr(student_id, 3) AS BIGINT) "
-                    "<> (line_no - 2) % ?", [int(sys.argv[3])]).fetchall()[0][0]
+# The fast path stores no line numbers (line_no NULL): counted apart.
+wrong, unnumbered = con.execute("SELECT count(*) FILTER (CAST(substr(student_id, 3) AS BIGINT) <> (line_no - 2) % ?), "
+                                "count(*) FILTER (line_no IS NULL) FROM core.interactions",
+                                [int(sys.argv[3])]).fetchall()[0]
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": rss, "wrong_line_numbers": wrong,
-                  **s.as_json()}))
+                  "rows_without_line_no": unnumbered, **s.as_json()}))
 """
 CHILD_DUCKDB = """
 import json, os, resource, sys, time
@@ -113,7 +115,8 @@ def main() -> None:
             "cpu_ratio": round(baseline["cpu_seconds"] / ingest["cpu_seconds"], 3),
             "ingest_peak_rss_mb": round(ingest["rss_mb"]), "duckdb_peak_rss_mb": round(baseline["rss_mb"]),
             "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
-            "wrong_line_numbers": ingest["wrong_line_numbers"],
+            "wrong_line_numbers": ingest["wrong_line_numbers"], "path": ingest["path"],
+            "rows_without_line_no": ingest["rows_without_line_no"],
             "cpus": os.cpu_count()}))
     finally:
         if args.keep is None:

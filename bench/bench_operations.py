@@ -121,7 +121,9 @@ def time_in_process(folder: Path, repeats: int) -> tuple[dict, dict]:
     from warehouse.settings import get_settings
 
     cfg = get_settings()
-    bodies = {"ab": lambda: page.render_ab(cfg, "en", 10, 0.8, False),
+    bodies = {"ab": lambda: page.render_ab(cfg, "en", False),
+              "experiment": lambda: page.render_experiment(cfg, "en", None, 10, "sequential"),
+              "monitoring": lambda: page.render_monitoring(cfg, "en"),
               "usage": lambda: page.render_usage(cfg, "en", None, None),
               "errors": lambda: page.render_errors(cfg, "en"),
               "health": lambda: page.render_health(cfg, "en"),

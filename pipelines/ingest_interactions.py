@@ -10,6 +10,8 @@ unknown_material_id (--strict), duplicate_row (same student, material and ts ear
 file), wrong_field_count. A row whose (student, material, ts) is already in the warehouse is
 counted as already_loaded, so re-running a file adds nothing. A material id never seen before
 gets a minimal core.materials row (title = id, source 'auto:<file>') unless --strict.
+A clean CSV first tries the one-pass fast path (pipelines.interactions_fast), which stores no line numbers
+(line_no NULL) and keeps its result only when the rows and quarantine provably equal this exact path's.
 """
 from __future__ import annotations
 
@@ -45,14 +47,20 @@ def normalise_column(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def _count_lines(path: Path) -> int:
-    """Physical lines of a file (a last line without a newline counts)."""
-    lines, last = 0, b"\n"
+def count_lines(path: Path, *, crlf_only: bool = False) -> int | None:
+    """Physical lines of a file (a last line without a newline counts).
+
+    With `crlf_only`, None when a carriage return ends a line on its own (readers disagree on such files).
+    """
+    lines, last, lone_cr = 0, b"\n", False
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             lines += chunk.count(b"\n")
+            if crlf_only and b"\r" in chunk:
+                # A CR cut from its LF at the chunk's end reads as lone: a (rare) needless exact path.
+                lone_cr = lone_cr or chunk.count(b"\r") != chunk.count(b"\r\n")
             last = chunk[-1:]
-    return lines + (last != b"\n")
+    return None if lone_cr else lines + (last != b"\n")
 
 
 # The sniffed delimiter as SQL (one of the shared reader's three; never file text).
@@ -63,12 +71,17 @@ NA_PATTERN = r"(?i)\s*(" + "|".join(re.escape(v) for v in sorted(NA_STRINGS) if 
 NA_FIRST = "".join(sorted({c for v in NA_STRINGS if v for c in (v[0].lower(), v[0].upper())} | {" ", "\t"}))
 
 
-def _csv_source(head: TextTable) -> tuple[str, str]:
-    """(FROM-able SQL of a CSV's rows as text, SQL of a bad row's raw line); names come from our allowlist."""
-    names = _csv_names(head)
-    select = ", ".join(c if c in names else f"NULL::VARCHAR AS {c}" for c in COLUMNS)
+def csv_source(head: TextTable, types: dict[str, str] | None = None) -> tuple[str, str]:
+    """(FROM-able SQL of a CSV's rows, SQL of a bad row's raw line); names come from our allowlist.
+
+    Without `types` every cell is text; with them (column -> DuckDB type, bound as $types) the reader types
+    the cells itself and an absent column is a NULL of its type.
+    """
+    names = csv_names(head)
+    select = ", ".join(c if c in names else f"NULL::{(types or {}).get(c, 'VARCHAR')} AS {c}" for c in COLUMNS)
+    typing = "types = $types" if types else "all_varchar = true"
     source = f"""(SELECT {select}, NULL::BIGINT AS src_line
-                  FROM read_csv($path, delim = $delim, header = true, all_varchar = true, quote = '"', escape = '"',
+                  FROM read_csv($path, delim = $delim, header = true, {typing}, quote = '"', escape = '"',
                                 names = $names, store_rejects = true, rejects_table = 'ingest_rejects',
                                 rejects_scan = 'ingest_rejects_scan'))"""
     return source, f"concat_ws({_DELIM_SQL[head.delimiter]}, {', '.join(COLUMNS)})"
@@ -84,9 +97,9 @@ def _typed_sql(source: str, raw_line: str) -> str:
 def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
     """Read, type and flag a CSV into ingest_typed (transcoding CP932 on the way); return DuckDB's structural
     rejects."""
-    source, raw_line = _csv_source(head)
+    source, raw_line = csv_source(head)
     sql = _typed_sql(source, raw_line)
-    params = {"delim": head.delimiter, "names": _csv_names(head), "na": NA_PATTERN, "na_first": NA_FIRST}
+    params = {"delim": head.delimiter, "names": csv_names(head), "na": NA_PATTERN, "na_first": NA_FIRST}
     try:
         con.execute(sql, {**params, "path": str(path)})
         not_utf8 = con.execute("SELECT count(*) FROM ingest_rejects WHERE error_type = 'INVALID ENCODING'"
@@ -103,6 +116,11 @@ def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
             transcode_to_utf8(path, utf8)
             head.encoding = "cp932"
             con.execute(sql, {**params, "path": str(utf8)})
+    return structural_rejects(con, head)
+
+
+def structural_rejects(con, head: TextTable) -> pd.DataFrame:
+    """DuckDB's rejected records (ingest_rejects) in the quarantine shape, one wrong_field_count per line."""
     # DuckDB lists one reject per missing column; one structural reason per line, like the other loaders.
     return con.execute("""SELECT DISTINCT ON (line) line AS line_no, '*' AS column_name,
                                  regexp_extract(error_message, 'Found: (\\d+)', 1) AS value,
@@ -112,7 +130,7 @@ def _load_csv(con, path: Path, head: TextTable) -> pd.DataFrame:
                           FROM ingest_rejects ORDER BY line, column_idx""", {"fields": len(head.header)}).df()
 
 
-def _csv_names(head: TextTable) -> list[str]:
+def csv_names(head: TextTable) -> list[str]:
     """Column names given to read_csv: ours for known columns, ignored_<i> for the rest (never header text)."""
     return [h if h in COLUMNS and head.header.index(h) == i else f"ignored_{i}" for i, h in enumerate(head.header)]
 
@@ -121,7 +139,7 @@ def _csv_lines(con, path: Path, head: TextTable, rejects: pd.DataFrame) -> tuple
     """(SQL of each row's file line, FROM clause): exact when every record is one line, else NULL."""
     rows = con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0]
     bad_lines = np.unique(rejects["line_no"].to_numpy(dtype=np.int64))
-    if _count_lines(path) == 1 + rows + len(bad_lines):   # every record is one line: lines follow the order
+    if count_lines(path) == 1 + rows + len(bad_lines):   # every record is one line: lines follow the order
         if len(bad_lines) == 0:
             return "t.rowid + 2", "ingest_typed t"
         lines = np.setdiff1d(np.arange(2, rows + len(bad_lines) + 2, dtype=np.int64), bad_lines)
@@ -163,28 +181,39 @@ def _load_xapi(con, path: Path) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rejected, columns=["line_no", "column_name", "value", "reason", "raw_line"]), encoding
 
 
+def repeated_hashes(con, sql: str, params: dict | None = None) -> np.ndarray:
+    """The hashes (column h of `sql`) that occur more than once, by one numpy sort."""
+    hashes = np.asarray(con.execute(sql, params or {}).fetchnumpy()["h"], dtype=np.uint64)
+    hashes.sort()
+    return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+
+
 def _repeat_hashes(con) -> None:
     """ingest_repeat_hashes: hashes of (student, material, ts) that more than one good row has.
 
     One sort of 10 M 64-bit hashes in numpy costs a fraction of a SQL GROUP BY with 10 M groups.
     """
-    hashes = con.execute("SELECT hash(student_id, material_id, ts) AS h FROM ingest_typed WHERE NOT bad"
-                         ).fetchnumpy()["h"]
-    hashes = np.asarray(hashes, dtype=np.uint64)
-    hashes.sort()
-    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    repeated = repeated_hashes(con, "SELECT hash(student_id, material_id, ts) AS h FROM ingest_typed WHERE NOT bad")
     con.register("repeat_hashes_df", pd.DataFrame({"h": repeated}))
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_repeat_hashes AS "
                 "SELECT CAST(h AS UBIGINT) AS h FROM repeat_hashes_df")
     con.unregister("repeat_hashes_df")
 
 
-def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTable | None) -> LoadSummary:
-    """Read, check, quarantine and insert one file in an open writer connection."""
+def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTable | None,
+                       fast: bool = True) -> LoadSummary:
+    """Read, check, quarantine and insert one file in an open writer connection (fast path first if allowed)."""
     started = utc_now()
     load_id = new_load_id("interactions")
     con.execute("SET TimeZone = 'UTC'")   # a ts without an offset is UTC, whatever the machine's zone
     try:
+        if fast and fmt == "csv" and not strict:
+            # Imported here: the fast path builds on this module's readers.
+            from pipelines.interactions_fast import load_fast
+
+            fast = load_fast(con, path, head, load_id=load_id, started=started)
+            if fast is not None:
+                return fast
         if fmt == "xapi":
             rejects, encoding = _load_xapi(con, path)
             line, lines_from = "t.src_line", "ingest_typed t"
@@ -227,11 +256,12 @@ def write_interactions(con, path: Path, fmt: str, *, strict: bool, head: TextTab
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return LoadSummary(rows, loaded, quarantined, reason_counts(rejected["reason"]), load_id, path.name, encoding,
                        head.ignored_columns if head else [],
-                       {"already_loaded": staged - bad_rows - loaded, "new_materials": new_materials, "format": fmt})
+                       {"already_loaded": staged - bad_rows - loaded, "new_materials": new_materials, "format": fmt,
+                        "path": "exact"})
 
 
 def ingest_interactions(db_path: str | Path, path: str | Path, *, fmt: str = "csv",
-                        strict: bool = False) -> LoadSummary:
+                        strict: bool = False, fast: bool = True) -> LoadSummary:
     """Check the file's header first (a missing column leaves the warehouse untouched), then load and publish."""
     path = Path(path)
     if fmt not in FORMATS:
@@ -240,4 +270,4 @@ def ingest_interactions(db_path: str | Path, path: str | Path, *, fmt: str = "cs
         raise PipelineError(f"{path}: no such file")
     head = read_head(path, REQUIRED, OPTIONAL, normalise=normalise_column) if fmt == "csv" else None
     with write_transaction(db_path) as con:
-        return write_interactions(con, path, fmt, strict=strict, head=head)
+        return write_interactions(con, path, fmt, strict=strict, head=head, fast=fast)

@@ -60,6 +60,16 @@ def get_experiment(con, key: str) -> dict | None:
     return row
 
 
+def get_advice_experiment(con, default_key: str) -> dict | None:
+    """The experiment the Predict tab's advice runs in: the newest running A/B test whose primary action is
+    `follow` (a presenter's "reset demo" declares a newer one), else `default_key`'s row, else None."""
+    key = con.execute("SELECT experiment_key FROM ml.experiments WHERE status = 'running' AND kind = 'ab' "
+                      "AND primary_action = 'follow' AND (start_day IS NULL OR start_day <= current_date) "
+                      "AND (end_day IS NULL OR end_day >= current_date) "
+                      "ORDER BY created_at DESC, experiment_key DESC LIMIT 1").fetchone()
+    return get_experiment(con, key[0] if key else default_key)
+
+
 def get_experiment_catalog(con) -> dict[str, tuple[str, ...]]:
     """{experiment key: variants} of every declared experiment (what incoming events are checked against)."""
     return {key: tuple(variants) for key, variants in

@@ -241,7 +241,7 @@ def get_performance_df(con) -> pd.DataFrame:
 
 # ---- alerts ---------------------------------------------------------------------------------
 def get_alerts_df(con, *, include_acknowledged: bool = False, limit: int = 50) -> pd.DataFrame:
-    """Alerts, newest first; an alert counts as acknowledged once an ack event exists, even not yet ingested."""
+    """Alerts, newest first (open ones: not acknowledged, not resolved); an ack event counts even not yet ingested."""
     return con.execute("""
         WITH acks AS (
             SELECT json_extract_string(payload, '$.alert_id') AS alert_id, min(ts) AS acked_at
@@ -252,7 +252,7 @@ def get_alerts_df(con, *, include_acknowledged: bool = False, limit: int = 50) -
                CAST(a.params AS VARCHAR) AS params, a.incident,
                coalesce(a.acknowledged_at, acks.acked_at) AS acknowledged_at
         FROM ml.alerts a LEFT JOIN acks USING (alert_id)
-        WHERE $all OR coalesce(a.acknowledged_at, acks.acked_at) IS NULL
+        WHERE $all OR (coalesce(a.acknowledged_at, acks.acked_at) IS NULL AND a.resolved_at IS NULL)
         ORDER BY a.raised_at DESC, a.alert_id LIMIT $limit""",
                        {"all": include_acknowledged, "limit": int(limit)}).df()
 
@@ -319,8 +319,8 @@ def alert_incident(rule: str, subject: str, params: dict, drift_window_end: date
 
 
 def filter_new_alerts(con, candidates: pd.DataFrame) -> pd.DataFrame:
-    """Candidates [rule, subject, incident, ...] not already recorded: no open alert with the same
-    rule and subject, and no acknowledged one for the same incident (pending acks count)."""
+    """Candidates [rule, subject, incident, ...] not already recorded: no open (unacknowledged, unresolved)
+    alert with the same rule and subject, and no closed one for the same incident (pending acks count)."""
     if candidates.empty:
         return candidates
     con.register("candidate_alerts", candidates)
@@ -331,7 +331,7 @@ def filter_new_alerts(con, candidates: pd.DataFrame) -> pd.DataFrame:
                 WHERE event = 'admin_action' AND json_extract_string(payload, '$.action') = 'ack_alert'),
             known AS (
                 SELECT a.rule, a.subject, a.incident,
-                       a.acknowledged_at IS NULL AND acks.alert_id IS NULL AS is_open
+                       a.acknowledged_at IS NULL AND a.resolved_at IS NULL AND acks.alert_id IS NULL AS is_open
                 FROM ml.alerts a LEFT JOIN acks USING (alert_id))
             SELECT c.* FROM candidate_alerts c
             WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.rule = c.rule AND k.subject = c.subject

@@ -11,7 +11,15 @@ from dashboard.api.guards import require_admin
 from dashboard.api.openapi import document
 from dashboard.api.provenance import provenance_fields
 from dashboard.common.context import settings
-from dashboard.operations.data import frame_records, load_ab, load_alerts, load_errors, load_health, load_usage
+from dashboard.operations.data import (
+    frame_records,
+    load_ab,
+    load_alerts,
+    load_errors,
+    load_experiment,
+    load_health,
+    load_usage,
+)
 from warehouse.connection import WarehouseMissing
 from warehouse.events import list_event_files
 
@@ -45,16 +53,28 @@ def _day(name: str) -> date | None:
         raise ApiError(422, "invalid", "must be a date YYYY-MM-DD", name) from None
 
 
+def _experiment_key() -> str | None:
+    """The `experiment` query parameter (a declared key; unknown keys fall back to the advice test)."""
+    key = request.args.get("experiment")
+    if key is not None and not 0 < len(key) <= 64:
+        raise ApiError(422, "invalid", "must be an experiment key of 1 to 64 characters", "experiment")
+    return key
+
+
 def section_json(section: str) -> dict:
     """Load one section with the request's parameters and return it as JSON-able data."""
     cfg = settings()
     if section == "ab" and provenance_fields(cfg.db_path, "events").get("empty") \
             and not list_event_files(cfg.events_dir):
-        return {"counts": [], "summary": None, "over_time": [], "variants": []}   # no variants, not zeros
+        return {"counts": [], "over_time": [], "variants": [], "report": None}   # no variants, not zeros
     if section == "ab":
-        data = load_ab(cfg, mde=_number("mde", 10, 0, 1000) / 100, power=_number("power", 0.8, 0.5, 0.99))
-        return {"counts": frame_records(data.counts), "summary": data.summary.to_dict() if data.summary else None,
-                "over_time": frame_records(data.over_time)}
+        # Counts are descriptive; the tests are the session-level report (sessions were randomised, not
+        # impressions), the same one the Operations tab shows.
+        mde = _number("mde", 10, 0, 1000) / 100
+        data = load_ab(cfg, mde=mde)
+        experiment = load_experiment(cfg, _experiment_key(), mde=mde)
+        return {"counts": frame_records(data.counts), "over_time": frame_records(data.over_time),
+                "experiment": experiment.key, "unit": "session", "report": experiment.report}
     if section == "usage":
         data = load_usage(cfg, _day("start"), _day("end"))
         return {"start": data.start.isoformat(), "end": data.end.isoformat(), "totals": data.totals,
@@ -84,7 +104,8 @@ def section_json(section: str) -> dict:
                       {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
                       {"name": "mde", "in": "query", "schema": {"type": "number"},
                        "description": "minimum detectable effect, relative, in % (default 10)"},
-                      {"name": "power", "in": "query", "schema": {"type": "number"}}],
+                      {"name": "experiment", "in": "query", "schema": {"type": "string", "maxLength": 64},
+                       "description": "declared experiment key for the A/B section (default: the advice test)"}],
           responses={"200": {"description": "section data"}, "401": {"description": "admin login required"},
                      "422": {"description": "invalid parameter"}, "503": {"description": "warehouse missing"}})
 @require_admin

@@ -89,3 +89,21 @@ def run_monitor_job(timeout: float = MONITOR_TIMEOUT_S) -> dict:
                            timeout=timeout)
     log.info("monitor run started by admin finished")
     return summary
+
+
+RESET_TIMEOUT_S = 120
+
+
+def run_reset_demo_job(now=None, timeout: float = RESET_TIMEOUT_S) -> dict:
+    """Declare a fresh demo experiment (A/B 50/50, primary action follow, from today) through the
+    `experiment create` CLI in a subprocess; return its summary ({created, variants, ...})."""
+    from datetime import datetime, timezone
+
+    now = now or datetime.now(timezone.utc)
+    key = f"demo-{now:%Y%m%d-%H%M%S}"
+    summary = run_pipeline(["experiment", "create", key, "--variants", "A,B", "--allocation", "50,50",
+                            "--primary", "follow", "--start", f"{now:%Y-%m-%d}",
+                            "--description", "audience demo (reset from the Operations tab)"],
+                           name="reset_demo", timeout=timeout)
+    log.info("demo reset by %s: experiment %s", acting_user(), key)
+    return summary

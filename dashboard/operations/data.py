@@ -14,16 +14,26 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
-from analytics.abtest import ABSummary, ctr_over_time, summarize_ab, wilson_interval
+from analytics.ab_sessions import experiment_report
+from analytics.abtest import ABSummary, ctr_over_time, required_sample_size, summarize_ab, wilson_interval
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
+from analytics.champion import compare_models
+from analytics.online_drift import requests_by_hour
+from dashboard.common.cache import by_published_version
+from dashboard.common.data import current_provenance
+from warehouse import experiments as xq
 from warehouse import ops_queries as q
+from warehouse.alert_history import get_alert_history_df
+from warehouse.challengers import get_active_challenger, get_model_outcomes_df
 from warehouse.connection import read_only
 from warehouse.events import list_event_files
+from warehouse.monitoring_queries import get_error_change_points_df, get_request_log_df
 from warehouse.publish import published_version
 from warehouse.queries import get_build_info, get_production_model
 from warehouse.settings import Settings
 
 ERROR_WINDOW = timedelta(hours=24)
+LATENCY_WINDOW = timedelta(hours=48)
 MAX_RANGE_DAYS = 366
 
 
@@ -98,6 +108,96 @@ def clamp_range(start: date | None, end: date | None, last_day: date | None, day
 
 
 @dataclass
+class ExperimentData:
+    """The declared experiments, the one picked and its session-level report (None without sessions)."""
+
+    experiments: pd.DataFrame
+    key: str | None
+    experiment: dict | None
+    report: dict | None
+    today: date
+    provenance: dict = field(default_factory=dict)
+    required_sessions: int | None = None   # per variant, for the fixed-horizon test (conversion, power 0.8)
+
+
+def pick_experiment(experiments: pd.DataFrame, key: str | None) -> str | None:
+    """The asked key when declared, else the advice experiment, else the newest running one, else None."""
+    keys = experiments["experiment_key"].astype(str).tolist() if not experiments.empty else []
+    if key in keys:
+        return key
+    if xq.ADVICE_EXPERIMENT in keys:
+        return xq.ADVICE_EXPERIMENT
+    running = experiments[experiments["status"] == "running"] if keys else experiments
+    return str(running["experiment_key"].iloc[-1]) if len(running) else (keys[-1] if keys else None)
+
+
+def list_experiments(cfg: Settings) -> pd.DataFrame:
+    """[experiment_key, status] of every declared experiment (re-read once per published warehouse)."""
+    def read() -> pd.DataFrame:
+        with read_only(cfg.db_path) as con:
+            return xq.get_experiments_df(con)[["experiment_key", "status"]]
+
+    return by_published_version(cfg.db_path, ("operations-experiments",), read)
+
+
+def load_experiment(cfg: Settings, key: str | None, *, mde: float = 0.10) -> ExperimentData:
+    """Experiment section: session-level report over ingested plus not-yet-ingested events (clicks show at once)."""
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        experiments = xq.get_experiments_df(con)
+        key = pick_experiment(experiments, key)
+        experiment = xq.get_experiment(con, key) if key else None
+        report = None
+        if experiment is not None:
+            stats = xq.get_experiment_session_stats_df(con, experiment, source="live_events")
+            if not stats.empty and int(stats["sessions"].sum()) > 0:
+                report = experiment_report(
+                    stats, variants=experiment["variants"], allocation=experiment["allocation"],
+                    daily_df=xq.get_experiment_daily_stats_df(con, experiment, source="live_events"),
+                    actions_df=xq.get_experiment_actions_df(con, experiment, source="live_events"), mde=mde)
+    listed = experiments[["experiment_key", "status"]] if not experiments.empty else pd.DataFrame(
+        columns=["experiment_key", "status"])
+    required = None
+    if report is not None:
+        control = next(v for v in report["variants"] if v["variant"] == report["control"])
+        try:
+            required = required_sample_size(control["conversion"] or 0.0, mde, alpha=report["alpha"])
+        except ValueError:
+            required = None   # no baseline conversion yet
+    return ExperimentData(listed, key, experiment, report, utc_now().date(), current_provenance(cfg.db_path),
+                          required)
+
+
+@dataclass
+class MonitoringData:
+    """/predict latency and errors per hour, champion vs challenger, alert history."""
+
+    hourly: pd.DataFrame
+    challenger: dict | None
+    comparison: object | None
+    history: pd.DataFrame
+
+
+def load_monitoring(cfg: Settings, now: datetime | None = None) -> MonitoringData:
+    """Monitoring section: request log of the last 48 h by hour, the active challenger's comparison, alert history."""
+    now = (now or utc_now()).replace(second=0, microsecond=0)
+    with read_only(cfg.db_path) as con:
+        q.open_live_events(con, cfg.events_dir)
+        hourly = requests_by_hour(get_request_log_df(con, start=now - LATENCY_WINDOW, end=now))
+        challenger = get_active_challenger(con)
+        comparison = None
+        production = get_production_model(con)
+        candidate = (challenger or {}).get("rows", {}).get("regression")
+        if candidate and production:
+            versions = [production["version"], candidate["version"]]
+            comparison = compare_models(get_model_outcomes_df(con, versions, source="live_events"), *versions)
+        history = get_alert_history_df(con, limit=100)
+    return MonitoringData(hourly, None if challenger is None else {"mode": challenger["mode"],
+                          "run_id": challenger["run_id"], "experiment": challenger["experiment"]},
+                          comparison, history)
+
+
+@dataclass
 class UsageData:
     """Usage within [start, end] and the previous period of equal length."""
 
@@ -109,6 +209,31 @@ class UsageData:
     predictions: pd.DataFrame
     recommendations: pd.DataFrame
     rec_totals: dict[str, float] = field(default_factory=dict)
+    comparison: dict = field(default_factory=dict)   # see honest_comparison
+
+
+def comparison_window(start: date, end: date, first_day: date | None, today: date) -> dict:
+    """Which complete days to compare with which previous period, or why there is no comparison.
+
+    Today is a partial day, so it is left out of both sides; the previous period of equal length must lie
+    entirely on or after the first day with data (a period that data only partly covers is not compared).
+    Returns {current: (start, end) | None, previous: (start, end) | None, days, partial_today, reason}.
+    """
+    partial = end >= today
+    cmp_end = min(end, today - timedelta(days=1))
+    days = (cmp_end - start).days + 1
+    out = {"current": None, "previous": None, "days": max(days, 0), "partial_today": partial, "reason": None}
+    if days < 1:
+        out["reason"] = "partial_only"
+        return out
+    prev_end = start - timedelta(days=1)
+    prev_start = prev_end - timedelta(days=days - 1)
+    out["current"] = (start, cmp_end)
+    if first_day is None or prev_start < first_day:
+        out["reason"] = "prev_incomplete"
+        return out
+    out["previous"] = (prev_start, prev_end)
+    return out
 
 
 def load_usage(cfg: Settings, start: date | None = None, end: date | None = None, *, days: int = 30) -> UsageData:
@@ -118,11 +243,16 @@ def load_usage(cfg: Settings, start: date | None = None, end: date | None = None
     """
     with read_only(cfg.db_path) as con:
         q.open_live_events(con, cfg.events_dir)
-        start, end = clamp_range(start, end, q.get_data_days(con)[1], days)
+        first_day, last_day = q.get_data_days(con)
+        start, end = clamp_range(start, end, last_day, days)
         length = (end - start).days + 1
         prev_end = start - timedelta(days=1)
         totals = q.get_usage_totals(con, start, end)
         previous = q.get_usage_totals(con, prev_end - timedelta(days=length - 1), prev_end)
+        window = comparison_window(start, end, first_day, utc_now().date())
+        comparison = {**window,
+                      "current_totals": q.get_usage_totals(con, *window["current"]) if window["current"] else None,
+                      "previous_totals": q.get_usage_totals(con, *window["previous"]) if window["previous"] else None}
         views = q.get_page_views_df(con, start, end)
         predictions = q.get_daily_events_df(con, "prediction", start, end)
         recs = q.get_recommendation_daily_df(con, start, end)
@@ -131,7 +261,7 @@ def load_usage(cfg: Settings, start: date | None = None, end: date | None = None
     recs = recs.assign(ctr=recs["clicks"] / recs["shown"].where(recs["shown"] > 0))
     rec_totals = {"shown": shown, "clicks": clicks, "ctr": clicks / shown if shown else np.nan,
                   "ctr_low": float(low), "ctr_high": float(high)}
-    return UsageData(start, end, totals, previous, views, predictions, recs, rec_totals)
+    return UsageData(start, end, totals, previous, views, predictions, recs, rec_totals, comparison)
 
 
 @dataclass
@@ -167,6 +297,7 @@ class HealthData:
     last_run: dict | None
     performance: pd.DataFrame
     meta: dict[str, str | None]
+    change_points: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_health(cfg: Settings) -> HealthData:
@@ -177,10 +308,12 @@ def load_health(cfg: Settings) -> HealthData:
         drift = q.get_latest_drift_df(con)
         last_run = q.get_last_monitor_run(con)
         performance = q.get_performance_df(con)
+        change_points = get_error_change_points_df(con)
         info = get_build_info(con)
     meta = {"environment": cfg.environment, "region": cfg.region, "app_version": cfg.app_version,
             "deployed_at": cfg.deployed_at, "refreshed_at": info.get("refreshed_at")}
-    return HealthData(production, versions, q.model_metrics_long(versions), drift, last_run, performance, meta)
+    return HealthData(production, versions, q.model_metrics_long(versions), drift, last_run, performance, meta,
+                      change_points)
 
 
 @dataclass

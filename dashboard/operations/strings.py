@@ -261,3 +261,70 @@ STRINGS = {
     "alerts.col.acknowledged_by": {"en": "Acknowledged by", "ja": "確認者"},
     "alerts.col.resolved_at": {"en": "Resolved at (UTC)", "ja": "解消日時（UTC）"},
 }
+
+# Experiment panel, monitoring, audience mode and honest comparisons (issues 10, 13, 14)
+STRINGS.update({
+    "experiments.none": {"en": "No experiment is declared: create one with python -m pipelines experiment create.",
+                         "ja": "宣言された実験がありません。python -m pipelines experiment create で作成してください。"},
+    "experiments.no_variants": {"en": "No sessions in this experiment yet: there are no variants to compare.",
+                                "ja": "この実験のセッションはまだありません。比較できる文面はありません。"},
+    "experiments.mode": {"en": "Result shown first", "ja": "先に表示する結果"},
+    "experiments.verdict": {"en": "Verdict", "ja": "判定"},
+    "experiments.control": {"en": "control", "ja": "対照"},
+    "experiments.srm_ok": {"en": "Sessions split as planned (sample-ratio check on sessions, p = {p}).",
+                           "ja": "セッションの配分は計画どおりです（セッション単位のSRM検定 p = {p}）。"},
+    "experiments.peeking.title": {"en": "Which result to trust when", "ja": "どちらの結果をいつ信頼するか"},
+    "experiments.primary": {"en": "primary", "ja": "主要指標"},
+    "experiments.col.clicks_per_session": {"en": "Clicks per session", "ja": "セッションあたりクリック数"},
+    "experiments.col.fixed_lift": {"en": "Lift, fixed-horizon CI", "ja": "差（固定標本の信頼区間）"},
+    "experiments.fixed_n_unknown": {"en": "not computable yet", "ja": "まだ計算できない"},
+    "experiments.fig.looks.fixed": {"en": "fixed-horizon 95% CI", "ja": "固定標本の95%信頼区間"},
+    "experiments.fig.looks.sequential": {"en": "always-valid 95% CI", "ja": "常時有効な95%信頼区間"},
+    "experiments.fig.looks.lift": {"en": "lift", "ja": "差"},
+    "experiments.fig.looks.partial": {"en": "(today, partial day)", "ja": "（本日・途中経過）"},
+    "experiments.fig.looks.no_data": {"en": "No daily looks yet", "ja": "日別の結果はまだありません"},
+    "experiments.partial_note": {"en": "Today's look (hollow marker) holds a partial day.",
+                                 "ja": "本日の点（白抜き）は1日の途中までのデータです。"},
+    "experiments.small_n": {"en": "Fewer than {n} sessions per variant: rates this small are greyed out.",
+                            "ja": "文面あたり {n} セッション未満のため、率は参考値として灰色で表示しています。"},
+    "operations.col.jsd": {"en": "Jensen-Shannon distance (0-1)", "ja": "Jensen-Shannon距離（0〜1）"},
+    # monitoring
+    "monitoring.title": {"en": "Service and model monitoring", "ja": "サービスとモデルの監視"},
+    "monitoring.latency.x": {"en": "Hour (UTC)", "ja": "時刻（UTC）"},
+    "monitoring.latency.y": {"en": "Latency (ms)", "ja": "応答時間（ミリ秒）"},
+    "monitoring.latency.none": {"en": "No /predict requests logged in the last 48 hours.",
+                                "ja": "直近48時間に /predict へのリクエストの記録はありません。"},
+    "monitoring.change.none": {"en": "No change in the prediction error was detected (ADWIN, DDM).",
+                               "ja": "予測誤差の変化は検出されていません（ADWIN・DDM）。"},
+    "challenger.fig.title": {"en": "RMSE per day on real outcomes: champion vs challenger",
+                             "ja": "実際の結果による日別RMSE：本番モデルと挑戦モデル"},
+    "challenger.fig.x": {"en": "Date (UTC)", "ja": "日付（UTC）"},
+    "challenger.fig.y": {"en": "RMSE (score points)", "ja": "RMSE（点）"},
+    "challenger.summary": {
+        "en": "Champion {champion}: RMSE {rmse_champion} (n = {n_champion}); challenger {challenger}: RMSE "
+              "{rmse_challenger} (n = {n_challenger}).",
+        "ja": "本番モデル {champion}：RMSE {rmse_champion}（n = {n_champion}）、挑戦モデル {challenger}：RMSE "
+              "{rmse_challenger}（n = {n_challenger}）。"},
+    "challenger.no_outcomes": {"en": "No real outcomes for these models yet: no comparison.",
+                               "ja": "これらのモデルの実際の結果はまだないため、比較できません。"},
+    "alerts.history.none": {"en": "No alert has been raised yet.", "ja": "アラートはまだ発生していません。"},
+    "alerts.col.raised_at": {"en": "Raised at (UTC)", "ja": "発生日時（UTC）"},
+    "alerts.col.rule": {"en": "Rule", "ja": "ルール"},
+    "alerts.col.severity": {"en": "Severity", "ja": "重要度"},
+    "alerts.col.message": {"en": "Message", "ja": "内容"},
+    "alerts.col.state": {"en": "State", "ja": "状態"},
+    "alerts.col.acknowledged_at": {"en": "Acknowledged at (UTC)", "ja": "確認日時（UTC）"},
+    # honest comparisons
+    "operations.usage.prev_incomplete": {
+        "en": "no comparison: the previous {days} days are not all covered by data",
+        "ja": "比較なし：前の{days}日間の一部にしかデータがありません"},
+    "operations.usage.partial_today": {"en": "The period ends today: today is a partial day and is excluded from the "
+                                             "comparison.",
+                                       "ja": "期間の最終日は本日で途中経過のため、比較から除いています。"},
+    # audience mode
+    "audience.open": {"en": "Audience mode", "ja": "発表モード"},
+    "audience.scan": {"en": "Scan to try the Predict page on your phone", "ja": "スマートフォンで読み取って予測ページを試す"},
+    "audience.reset": {"en": "Reset demo (new experiment)", "ja": "デモをリセット（新しい実験）"},
+    "audience.reset_done": {"en": "New demo experiment {experiment} started.", "ja": "新しいデモ実験 {experiment} を開始しました。"},
+    "audience.reset_failed": {"en": "The demo could not be reset: {reason}", "ja": "デモをリセットできませんでした：{reason}"},
+})

@@ -3,56 +3,20 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
-from dash import html
+import segno
+from dash import dcc, html
 
-from analytics.ops_figures import (
-    make_ctr_by_variant_figure,
-    make_ctr_over_time_figure,
-    make_model_metrics_figure,
-    make_page_views_figure,
-    make_psi_figure,
-)
+from analytics import ops_figures as figs
+from analytics.ab_sessions import significance_label
 from dashboard.common.components import csv_table, kpi_card
 from dashboard.common.i18n import labels, t
+from dashboard.common.provenance import empty_kind, empty_state
 
 PAGE = "operations"
 UIREVISION = "operations"   # keep zoom and legend choices across live refreshes
-
-
-def _empty_note(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(text=text, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
-    return fig
-
-
-def make_daily_counts_figure(daily: pd.DataFrame, labels: Mapping[str, str], *, value: str = "events") -> go.Figure:
-    """One bar per UTC day of daily[date, <value>]; labels: title, x, y, no_data."""
-    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
-                            "template": "plotly_white"})
-    if daily.empty:
-        return _empty_note(fig, labels["no_data"])
-    fig.add_trace(go.Bar(x=daily["date"], y=daily[value], hovertemplate="%{x|%Y-%m-%d}: %{y:,}<extra></extra>"))
-    fig.update_yaxes(rangemode="tozero")
-    return fig
-
-
-def make_performance_figure(perf: pd.DataFrame, labels: Mapping[str, str]) -> go.Figure:
-    """RMSE per period, one line per model version, from perf[model_version, period_start, rmse, n]."""
-    fig = go.Figure(layout={"title_text": labels["title"], "xaxis_title": labels["x"], "yaxis_title": labels["y"],
-                            "template": "plotly_white"})
-    if perf.empty:
-        return _empty_note(fig, labels["no_data"])
-    for version, rows in perf.groupby(perf["model_version"].fillna("?"), sort=True):
-        fig.add_trace(go.Scatter(x=rows["period_start"], y=rows["rmse"], mode="lines+markers", name=str(version),
-                                 customdata=rows["n"],
-                                 hovertemplate="%{x|%Y-%m-%d}: %{y:.2f} (n=%{customdata:,})<extra>"
-                                               + str(version) + "</extra>"))
-    fig.update_yaxes(rangemode="tozero")
-    return fig
 
 
 def _labels(lang: str) -> dict[str, str]:
@@ -77,66 +41,24 @@ def _live(fig):
 
 
 # ---- A/B ------------------------------------------------------------------------------------
-def draw_ab(data, lang: str, mde_pct: float, power: float, cumulative: bool):
-    text = _labels(lang)
+def draw_ab(data, lang: str, cumulative: bool, today=None):
+    """Advice impressions and clicks and the CTR per day (tiny days greyed, today hollow). No test here: impressions
+    of a session are not independent, so tests live in the session-level draw_experiment."""
     counts = data.counts
-    kpis = [dbc.Col(kpi_card(t("operations.ab.kpi.impressions", lang), f"{int(counts['impressions'].sum()):,}",
-                             f"{PAGE}-kpi-impressions"), md=True),
-            dbc.Col(kpi_card(t("operations.ab.kpi.clicks", lang), f"{int(counts['clicks'].sum()):,}",
-                             f"{PAGE}-kpi-clicks"), md=True)]
-    summary = data.summary
-    if summary is None:
-        empty = pd.DataFrame(columns=["variant", "ctr", "ctr_low", "ctr_high"])
-        return (dbc.Row(kpis, className="g-2"), _live(make_ctr_by_variant_figure(empty, text)),
-                _live(make_ctr_over_time_figure(data.over_time, text, cumulative=cumulative)),
-                dbc.Alert(t("operations.ab.no_data", lang), color="secondary"), html.Div())
-    table = summary.table
-    for row in table.itertuples(index=False):
-        kpis.append(dbc.Col(kpi_card(t("operations.ab.kpi.ctr", lang, variant=row.variant),
-                                     "–" if pd.isna(row.ctr) else f"{100 * row.ctr:.2f} %",
-                                     f"{PAGE}-kpi-ctr-{row.variant}",
-                                     note=f"[{_pct(row.ctr_low)} – {_pct(row.ctr_high)}] %"), md=True))
-    best = table.loc[table["prob_best"].idxmax()]
-    kpis.append(dbc.Col(kpi_card(t("operations.ab.kpi.best", lang), f"{best['variant']}",
-                                 f"{PAGE}-kpi-best", note=f"P = {100 * best['prob_best']:.1f} %"), md=True))
-    shown = pd.DataFrame({
-        "variant": table["variant"], "users": table["users"], "impressions": table["impressions"],
-        "clicks": table["clicks"], "ctr_pct": table["ctr"].map(_pct),
-        "ctr_ci": [f"{_pct(lo)} – {_pct(hi)}" for lo, hi in zip(table["ctr_low"], table["ctr_high"])],
-        "lift_pct": table["lift"].map(lambda v: _pct(v, 1)),
-        "lift_ci": ["" if pd.isna(lo) else f"{_pct(lo, 1)} – {_pct(hi, 1)}"
-                    for lo, hi in zip(table["lift_low"], table["lift_high"])],
-        "test": table["test"].fillna(""), "p_value": table["p_value"].round(4),
-        "p_value_adj": table["p_value_adj"].round(4), "prob_best": table["prob_best"].map(lambda v: _pct(v, 1)),
-    })
-    return (dbc.Row(kpis, className="g-2"), _live(make_ctr_by_variant_figure(table, text)),
-            _live(make_ctr_over_time_figure(data.over_time, text, cumulative=cumulative)),
-            _ab_checks(summary, lang, mde_pct, power),
-            csv_table(f"{PAGE}-ab-table", shown, lang, columns=_cols(lang, *shown.columns)))
-
-
-def _ab_checks(summary, lang: str, mde_pct: float, power: float) -> html.Div:
-    srm = summary.srm
-    share = lambda shares: " / ".join(f"{k} {100 * v:.1f}%" for k, v in shares.items())
-    if srm.mismatch:
-        srm_msg = dbc.Alert(t("operations.ab.srm_bad", lang, observed=share(srm.observed_share),
-                              planned=share(srm.planned_share), p=srm.p_value), color="danger", id=f"{PAGE}-srm")
-    else:
-        p = srm.p_value if srm.p_value is not None and not math.isnan(srm.p_value) else 1.0
-        srm_msg = dbc.Alert(t("operations.ab.srm_ok", lang, p=p), color="success", id=f"{PAGE}-srm")
-    if summary.required_n_per_variant is None:
-        size = t("operations.ab.sample_size_na", lang)
-    else:
-        size = t("operations.ab.sample_size", lang, mde=mde_pct, power=100 * power, alpha=summary.alpha,
-                 required=f"{summary.required_n_per_variant:,}", current=f"{summary.min_n_per_variant:,}")
-    verdict = dbc.Alert([html.Div(size), html.Strong(t("operations.ab.peeking", lang) if summary.peeking
-                                                     else t("operations.ab.ready", lang))],
-                        color="warning" if summary.peeking else "info", id=f"{PAGE}-peeking")
-    return html.Div([srm_msg, verdict])
+    kpis = [dbc.Col(kpi_card(t(f"operations.ab.kpi.{k}", lang), f"{int(counts[k].sum()):,}", f"{PAGE}-kpi-{k}"),
+                    md=True) for k in ("impressions", "clicks")]
+    fig = figs.make_ctr_over_time_figure(data.over_time, _labels(lang), cumulative=cumulative, min_n=MIN_SESSIONS,
+                                    partial_day=today)
+    return dbc.Row(kpis, className="g-2"), _live(fig)
 
 
 # ---- usage ----------------------------------------------------------------------------------
-def _trend(now: int, before: int, days: int, lang: str) -> str:
+def trend_text(comparison: dict, key: str, lang: str) -> str:
+    """Change vs the previous period on complete days only, or the reason there is no comparison."""
+    days = comparison.get("days", 0)
+    if comparison.get("previous_totals") is None:
+        return t("operations.usage.prev_incomplete", lang, days=days)
+    now, before = comparison["current_totals"][key], comparison["previous_totals"][key]
     if before == 0:
         return t("operations.usage.no_previous", lang, days=days)
     return t("operations.usage.trend", lang, change=f"{100 * (now - before) / before:+.1f} %", days=days)
@@ -144,17 +66,21 @@ def _trend(now: int, before: int, days: int, lang: str) -> str:
 
 def draw_usage(data, lang: str):
     text = _labels(lang)
-    days = (data.end - data.start).days + 1
     kpis = dbc.Row([dbc.Col(kpi_card(t(f"operations.usage.kpi.{key}", lang), f"{data.totals[key]:,}",
                                      f"{PAGE}-kpi-{key.replace('_', '-')}",
-                                     note=_trend(data.totals[key], data.previous[key], days, lang)), md=True)
+                                     note=trend_text(data.comparison, key, lang)), md=True)
                     for key in ("page_views", "sessions", "predictions")], className="g-2")
+    if data.comparison.get("partial_today"):
+        kpis = html.Div([kpis, html.Div(t("operations.usage.partial_today", lang), className="small text-muted",
+                                        id=f"{PAGE}-partial-today")])
     pred_labels = {k.removeprefix("predictions."): v for k, v in text.items() if k.startswith("predictions.")}
-    predictions = make_daily_counts_figure(data.predictions, {**pred_labels, "no_data": text["no_data"]})
+    predictions = figs.make_daily_counts_figure(data.predictions, {**pred_labels, "no_data": text["no_data"]})
     rec = data.rec_totals
     ctr = "–" if rec["shown"] == 0 else f"{100 * rec['ctr']:.1f} %"
     note = None if rec["shown"] == 0 else f"[{100 * rec['ctr_low']:.1f} – {100 * rec['ctr_high']:.1f}] %"
-    recs = data.recommendations.assign(ctr_pct=data.recommendations["ctr"].map(lambda v: _pct(v, 1)))
+    daily = data.recommendations   # a day of a handful of lists shows counts but no rate (2 of 2 is not 100 %)
+    rates = [_pct(v, 1) if n >= MIN_SESSIONS else None for v, n in zip(daily["ctr"], daily["shown"])]
+    recs = daily.assign(ctr_pct=pd.Series(rates, index=daily.index, dtype=object))
     recs = recs[["date", "shown", "clicks", "ctr_pct"]].assign(date=recs["date"].map(lambda d: str(d)[:10]))
     rec_block = html.Div([
         html.H5(t("operations.usage.rec_title", lang)),
@@ -166,7 +92,7 @@ def draw_usage(data, lang: str):
                          md=True)], className="g-2 mb-2"),
         csv_table(f"{PAGE}-rec-table", recs, lang, page_size=10, columns=_cols(lang, *recs.columns)),
     ])
-    return {"kpis": kpis, "views": _live(make_page_views_figure(data.page_views, text)),
+    return {"kpis": kpis, "views": _live(figs.make_page_views_figure(data.page_views, text)),
             "predictions": _live(predictions), "rec": rec_block,
             "start_date": data.start.isoformat(), "end_date": data.end.isoformat()}
 
@@ -202,9 +128,8 @@ def draw_health(data, lang: str):
     perf_labels = {k.removeprefix("performance."): v for k, v in text.items() if k.startswith("performance.")}
     model = html.Div([
         cards,
-        _graph(make_model_metrics_figure(data.metrics, text), f"{PAGE}-model-metrics"),
-        _graph(make_performance_figure(data.performance, {**perf_labels, "no_data": text["no_data"]}),
-               f"{PAGE}-performance"),
+        _graph(figs.make_model_metrics_figure(data.metrics, text), f"{PAGE}-model-metrics"),
+        _performance(data, perf_labels, lang),
         html.H6(t("operations.health.versions", lang)),
         csv_table(f"{PAGE}-model-versions", versions, lang, page_size=8, columns=_cols(lang, *versions.columns)),
     ])
@@ -212,20 +137,31 @@ def draw_health(data, lang: str):
         drift = dbc.Alert(t("operations.drift.none", lang), color="secondary")
     else:
         run = data.last_run or {}
-        rows = data.drift[["feature", "kind", "psi", "band", "test", "statistic", "p_value", "drifted"]].round(4)
+        keep = [c for c in ("feature", "kind", "psi", "jsd", "band", "test", "statistic", "p_value", "drifted")
+                if c in data.drift.columns]
+        rows = data.drift[keep].round(4)
         drift = html.Div([
             html.Div(t("operations.drift.window", lang, run_id=run.get("run_id", "?"),
                        when=_fmt_ts(run.get("run_at")), current=f"{run.get('current_rows', 0):,}",
                        reference=f"{run.get('reference_rows', 0):,}"), className="small text-muted"),
-            _graph(make_psi_figure(data.drift, text), f"{PAGE}-psi"),
+            _graph(figs.make_psi_figure(data.drift, text), f"{PAGE}-psi"),
             csv_table(f"{PAGE}-drift-table", rows, lang, columns=_cols(lang, *rows.columns)),
         ])
     return meta, model, drift
 
 
-def _graph(fig, graph_id: str):
-    from dash import dcc
+def _performance(data, perf_labels: dict, lang: str):
+    """RMSE over time with the ADWIN/DDM change points, or the outcomes empty state without real outcomes."""
+    if data.performance.empty:
+        return empty_state("outcomes", lang, f"{PAGE}-performance-empty")
+    names = {d: t(f"monitoring.change.{d}", lang) for d in ("adwin", "ddm")}
+    fig = figs.make_performance_figure(data.performance, {**perf_labels, **names}, data.change_points)
+    note = None if len(data.change_points) else html.Div(t("monitoring.change.none", lang),
+                                                          className="small text-muted", id=f"{PAGE}-no-changes")
+    return html.Div([_graph(fig, f"{PAGE}-performance"), note])
 
+
+def _graph(fig, graph_id: str):
     return dcc.Graph(figure=_live(fig), id=graph_id)
 
 
@@ -270,3 +206,191 @@ def draw_alerts(data, lang: str, admin: bool):
         items = [dbc.Alert(t("operations.alerts.none", lang), color="success", className="mb-2",
                            id=f"{PAGE}-no-alerts")]
     return items
+
+
+# ---- experiments (session-level, issue 13) -----------------------------------------------------
+MIN_SESSIONS = 30   # below this per variant a rate is greyed out: a handful of sessions swings it wildly
+
+
+def _ci(low, high, digits: int = 1) -> str:
+    return "–" if low is None or high is None else f"[{_pct(low, digits)}, {_pct(high, digits)}] %"
+
+
+def _verdict(row: dict, mode: str, mde: float, lang: str) -> str:
+    if row.get("ctr_lift") is None:
+        return t("experiments.control", lang)
+    p = row["ctr_seq_p_value"] if mode == "sequential" else row["ctr_p_value_adj"]
+    label = significance_label(row["ctr_lift"], math.nan if p is None else p, mde=mde)
+    return t(f"experiments.label.{label}", lang, mde=f"{100 * mde:.0f} %")
+
+
+def experiment_table(report: dict, mode: str, lang: str) -> pd.DataFrame:
+    """One row per variant: sessions, counts, CTR and conversion with CIs, the lift of the chosen mode first
+    (with its p-value and verdict), the other mode beside it, and P(best) ('> 99.9 %', never 100 %)."""
+    action = _action_name(report.get("primary_action", ""), lang)
+    rows = []
+    for v in report["variants"]:
+        seq = {"seq_lift": _ci(v["ctr_seq_lift_low"], v["ctr_seq_lift_high"]), "seq_p_value": v["ctr_seq_p_value_text"]}
+        fixed = {"fixed_lift": _ci(v["ctr_lift_low"], v["ctr_lift_high"]), "p_value": v["ctr_p_value_text"]}
+        first, second = (seq, fixed) if mode == "sequential" else (fixed, seq)
+        rows.append({"variant": v["variant"], "sessions": v["sessions"], "impressions": v["impressions"],
+                     "clicks": v["clicks"], "ctr": f"{_pct(v['ctr'])} % {_ci(v['ctr_low'], v['ctr_high'], 2)}",
+                     "conversion": f"{_pct(v['conversion'], 1)} %",
+                     "lift": "–" if v["ctr_lift"] is None else f"{_pct(v['ctr_lift'], 1):+} %",
+                     **first, "verdict": _verdict(v, mode, report["mde"], lang), **second,
+                     "prob_best": v["ctr_prob_best_text"]})
+    names = {k: t(f"experiments.col.{k}", lang, action=action) for k in
+             ("variant", "sessions", "impressions", "clicks", "ctr", "conversion", "lift", "seq_lift",
+              "seq_p_value", "fixed_lift", "p_value", "prob_best")}
+    names["verdict"], names["lift"] = t("experiments.verdict", lang), t("operations.col.lift_pct", lang)
+    return pd.DataFrame(rows).rename(columns=names)
+
+
+def actions_table(report: dict, primary: str, lang: str) -> pd.DataFrame:
+    """Primary action first, then the secondary ones: clicks, clicks per session, share of sessions."""
+    actions = pd.DataFrame(report["actions"], columns=["variant", "action", "clicks", "sessions",
+                                                       "clicks_per_session", "session_share"])
+    if actions.empty:
+        return actions
+    actions = actions.assign(order=actions["action"] != primary).sort_values(["order", "action", "variant"])
+    out = pd.DataFrame({
+        t("experiments.col.action", lang): [_action_name(a, lang) + (f" ({t('experiments.primary', lang)})"
+                                                                       if a == primary else "")
+                                            for a in actions["action"]],
+        t("experiments.col.variant", lang): actions["variant"],
+        t("operations.col.clicks", lang): actions["clicks"],
+        t("experiments.col.sessions", lang): actions["sessions"],
+        t("experiments.col.clicks_per_session", lang): actions["clicks_per_session"].round(3),
+        t("experiments.col.session_share", lang): actions["session_share"].map(lambda v: f"{_pct(v, 1)} %")})
+    return out
+
+
+def _action_name(action: str, lang: str) -> str:
+    """An action's button label (the Predict tab's advice buttons), else the action code itself."""
+    key = f"predict.advice.{action}"
+    name = t(key, lang)
+    return action if name == key else name
+
+
+def _srm_alert(report: dict, lang: str) -> dbc.Alert:
+    srm = report["srm"]
+    share = lambda shares: " / ".join(f"{k} {100 * v:.1f} %" for k, v in (shares or {}).items())
+    if srm["mismatch"]:
+        return dbc.Alert(t("experiments.srm", lang, observed=share(srm["observed_share"]),
+                           planned=share(srm["planned_share"]), p=srm["p_value_text"]),
+                         color="danger", id=f"{PAGE}-exp-srm")
+    return dbc.Alert(t("experiments.srm_ok", lang, p=srm["p_value_text"]), color="success", id=f"{PAGE}-exp-srm")
+
+
+def _plain_table(table_id: str, df: pd.DataFrame, lang: str):
+    """csv_table of a frame whose column names are already translated."""
+    return csv_table(table_id, df, lang, page_size=12, columns=dict(zip(df.columns, df.columns)))
+
+
+def _big_numbers(report: dict, mode: str, lang: str) -> dbc.Row:
+    """Audience mode: per variant its CTR, sessions and verdict in a font the back row can read."""
+    cards = [dbc.Col(dbc.Card(dbc.CardBody([
+        html.Div(v["variant"], className="fs-3 text-muted"),
+        html.Div(f"{_pct(v['ctr'], 1)} %", style={"fontSize": "3.5rem", "fontWeight": 600}),
+        html.Div(f"{t('experiments.col.sessions', lang)}: {v['sessions']:,}", className="fs-4"),
+        html.Div(_verdict(v, mode, report["mde"], lang), className="fs-4"),
+    ]), className="text-center h-100"), md=True) for v in report["variants"]]
+    return dbc.Row(cards, className="g-3 mb-3", id=f"{PAGE}-exp-big")
+
+
+def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
+    """(summary children, peeking figure) of one experiment; empty states instead of zeros."""
+    looks_text = labels("experiments.fig.looks.", lang)
+    empty_fig = figs.make_looks_figure(pd.DataFrame(), looks_text)
+    if data.experiment is None:
+        return dbc.Alert(t("experiments.none", lang), color="secondary", id=f"{PAGE}-exp-none"), _live(empty_fig)
+    report = data.report
+    if report is None:
+        parts = [dbc.Alert(t("experiments.no_variants", lang), color="secondary", id=f"{PAGE}-exp-no-variants")]
+        if data.provenance and empty_kind(data.provenance, ("events",)):
+            parts.insert(0, empty_state("events", lang, f"{PAGE}-exp-empty"))
+        return html.Div(parts), _live(empty_fig)
+    report = {**report, "primary_action": data.experiment["primary_action"]}
+    table = experiment_table(report, mode, lang)
+    small = min(v["sessions"] for v in report["variants"]) < MIN_SESSIONS
+    warning = t("experiments.peeking.fixed", lang,
+                n=f"{data.required_sessions:,}" if data.required_sessions else t("experiments.fixed_n_unknown", lang))
+    peeking = dbc.Alert([html.Strong(t("experiments.peeking.title", lang)), html.Br(),
+                         t("experiments.peeking.sequential", lang), html.Br(), warning],
+                        color="warning" if mode == "fixed" else "info", id=f"{PAGE}-exp-peeking")
+    summary = html.Div([
+        html.Div(t("experiments.unit_note", lang), className="small text-muted mb-2", id=f"{PAGE}-exp-unit"),
+        _srm_alert(report, lang),
+        _big_numbers(report, mode, lang) if big else None,
+        html.Div(csv_table(f"{PAGE}-exp-table", table, lang, columns=dict(zip(table.columns, table.columns))),
+                 id=f"{PAGE}-exp-results", className="text-muted opacity-50" if small else None),
+        html.Div(t("experiments.small_n", lang, n=MIN_SESSIONS), className="small text-muted") if small else None,
+        peeking,
+        html.H6(t("experiments.secondary", lang), className="mt-2"),
+        _plain_table(f"{PAGE}-exp-actions", actions_table(report, report["primary_action"], lang), lang),
+    ])
+    looks = pd.DataFrame(report["looks"])
+    fig = figs.make_looks_figure(looks, looks_text, partial_day=data.today)
+    if not looks.empty and (pd.to_datetime(looks["day"]).dt.date == data.today).any():
+        fig.add_annotation(text=t("experiments.partial_note", lang), showarrow=False, xref="paper", yref="paper",
+                           x=1, y=-0.25, xanchor="right", font={"size": 11})
+    return summary, _live(fig)
+
+
+# ---- monitoring: /predict latency, champion vs challenger, alert history ------------------------
+def draw_monitoring(data, lang: str):
+    """Latency/error figure, challenger block and alert-history table."""
+    lat = {k: t(f"monitoring.latency.{k}", lang) for k in ("title", "x", "y", "p50", "p95", "error_rate")}
+    lat |= {"y2": lat["error_rate"], "no_data": t("monitoring.latency.none", lang)}
+    latency = _graph(figs.make_latency_figure(data.hourly, lat), f"{PAGE}-latency")
+    return html.Div([latency, html.H6(t("challenger.title", lang), className="mt-3"), _challenger(data, lang),
+                     html.H6(t("alerts.history.title", lang), className="mt-3"),
+                     alert_history_table(data.history, lang)])
+
+
+def _challenger(data, lang: str):
+    if data.challenger is None:
+        return dbc.Alert(t("challenger.none", lang), color="secondary", id=f"{PAGE}-challenger-none")
+    c = data.comparison
+    allocation = (data.challenger.get("experiment") or {}).get("allocation") or [0]   # challenger is last
+    mode = t(f"challenger.mode.{data.challenger['mode']}", lang, percent=f"{100 * float(allocation[-1]):.0f}")
+    if c is None or not (c.n_champion and c.n_challenger):
+        return html.Div([html.Div(mode), dbc.Alert(t("challenger.no_outcomes", lang), color="secondary")])
+    periods = c.by_period.assign(role=c.by_period["role"].map(lambda r: t(f"challenger.role.{r}", lang)))
+    fig = figs.make_challenger_figure(periods, {k: t(f"challenger.fig.{k}", lang) for k in ("title", "x", "y")})
+    summary = t("challenger.summary", lang, champion=c.champion, challenger=c.challenger,
+                rmse_champion=f"{c.rmse_champion:.2f}", rmse_challenger=f"{c.rmse_challenger:.2f}",
+                n_champion=f"{c.n_champion:,}", n_challenger=f"{c.n_challenger:,}")
+    return html.Div([html.Div(mode), html.Div(summary, id=f"{PAGE}-challenger-summary"),
+                     _graph(fig, f"{PAGE}-challenger")])
+
+
+def alert_history_table(history: pd.DataFrame, lang: str):
+    """Every alert with its translated message and state (open / acknowledged by whom / resolved)."""
+    if history.empty:
+        return dbc.Alert(t("alerts.history.none", lang), color="light", id=f"{PAGE}-alert-history-none")
+    rows = pd.DataFrame({
+        "raised_at": history["raised_at"].map(_fmt_ts),
+        "severity": history["severity"].map(lambda s: t(f"operations.alerts.severity.{s}", lang)),
+        "message": [alert_message(row, lang) for row in history.to_dict("records")],
+        "state": history["state"].map(lambda s: t(f"alerts.state.{s}", lang)),
+        "acknowledged_by": history["acknowledged_by"].fillna("–"),
+        "acknowledged_at": history["acknowledged_at"].map(_fmt_ts),
+        "resolved_at": history["resolved_at"].map(_fmt_ts)})
+    return csv_table(f"{PAGE}-alert-history", rows, lang, page_size=10,
+                     columns={c: t(f"alerts.col.{c}", lang) for c in rows.columns})
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of `url` as an inline SVG data URI (no file, no network)."""
+    return segno.make(url, error="m").svg_data_uri(scale=8, border=2)
+
+
+def audience_card(url: str, lang: str) -> dbc.Card:
+    """QR code that opens `url` (the Predict page) on phones in the room, and the admin's reset-demo button."""
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(html.Img(src=qr_data_uri(url), alt=url, id=f"{PAGE}-qr", style={"width": "220px"}), md="auto"),
+        dbc.Col([html.H4(t("audience.scan", lang)), html.Code(url, className="fs-5", id=f"{PAGE}-qr-url")]),
+        dbc.Col([dbc.Button(t("audience.reset", lang), id=f"{PAGE}-reset-demo", color="warning", size="sm"),
+                 dcc.Loading(html.Div(id=f"{PAGE}-reset-status", className="small mt-1"))], md="auto"),
+    ], className="align-items-center")), className="mb-3", id=f"{PAGE}-audience")

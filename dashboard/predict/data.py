@@ -29,7 +29,7 @@ from warehouse import model_queries as mq
 from warehouse.challengers import get_active_challenger
 from warehouse.connection import read_only
 from warehouse.effect_queries import DEFAULT_OUTCOME, PRE_TREATMENT_COVARIATES, TREATMENT, get_effect_students_df
-from warehouse.experiments import get_experiment
+from warehouse.experiments import get_advice_experiment
 from warehouse.model_artifacts import load_artifact
 
 
@@ -206,19 +206,20 @@ def active_challenger(db_path: str | Path) -> dict | None:
 
 
 def advice_experiment(db_path: str | Path) -> tuple[str, tuple[str, ...], tuple[float, ...]]:
-    """(key, variants, allocation) of the declared advice experiment, or its built-in spec on older files."""
+    """(key, variants, allocation) of the running advice experiment (the newest A/B test with primary action
+    `follow`, so a demo reset takes over), or the built-in spec on older files."""
     key = ADVICE_SPEC["key"]
 
     def read():
         with read_only(db_path) as con:
             has_table = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml' "
                                     "AND table_name = 'experiments'").fetchone()[0]
-            return get_experiment(con, key) if has_table else None
+            return get_advice_experiment(con, key) if has_table else None
 
     row = by_published_version(db_path, ("advice_experiment",), read)
     if row is None:
         return key, tuple(ADVICE_SPEC["variants"]), tuple(ADVICE_SPEC["allocation"])
-    return key, tuple(row["variants"]), tuple(row["allocation"])
+    return row["experiment_key"], tuple(row["variants"]), tuple(row["allocation"])
 
 
 def scored_outcomes(db_path: str | Path, pass_mark: float) -> CutoffTable:

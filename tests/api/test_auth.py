@@ -49,7 +49,8 @@ def callback_body(lang: str = "en") -> dict:
     return {"output": "operations-errors.children", "outputs": {"id": "operations-errors", "property": "children"},
             "inputs": [{"id": "operations-interval", "property": "n_intervals", "value": 1}],
             "changedPropIds": ["operations-interval.n_intervals"],
-            "state": [{"id": "operations-lang", "property": "data", "value": lang}]}
+            "state": [{"id": "operations-lang", "property": "data", "value": lang},
+                      {"id": "operations-big", "property": "data", "value": None}]}
 
 
 def rendered_layout(headers: dict | None = None) -> str:

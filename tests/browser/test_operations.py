@@ -36,7 +36,7 @@ def test_click_logged_in_another_window_shows_within_seconds(dash_duo, app, ops_
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + "/operations?lang=en")
     dash_duo.wait_for_element("#operations-kpi-clicks h4", timeout=30)
-    for section in ("#operations-ab-ctr .js-plotly-plot", "#operations-usage-views .js-plotly-plot",
+    for section in ("#operations-exp-looks .js-plotly-plot", "#operations-usage-views .js-plotly-plot",
                     "#operations-kpi-errors", "#operations-kpi-model", "#operations-no-alerts",
                     "#operations-demo-mode"):
         dash_duo.wait_for_element(section, timeout=20)

@@ -119,7 +119,7 @@ def test_api_shows_a_real_build_as_empty_not_as_results(real):
         usage = client.get("/api/v1/ops/summary?section=usage").get_json()
         rec = client.get("/api/v1/recommendations/ST000")
     assert health["demo"] is False and health["data"]["events"] == "empty"
-    assert ab["summary"] is None and ab["counts"] == [] and ab["empty"] is True and ab["demo"] is False
+    assert ab["report"] is None and ab["counts"] == [] and ab["empty"] is True and ab["demo"] is False
     assert "POST /api/v1/events" in ab["hint"]
     assert usage["empty"] is True and usage["demo"] is False
     assert rec.status_code == 503   # no recommender: nothing invented

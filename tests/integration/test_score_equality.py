@@ -1,6 +1,8 @@
 """One input, one answer: batch scoring == per-row prediction, and UI == API == batch for the same students."""
 from __future__ import annotations
 
+import contextvars
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -42,6 +44,18 @@ def test_batch_scoring_equals_per_row_prediction(built_warehouse, tmp_path):
     assert (expected == scored["risk_level"].to_numpy()).all()
 
 
+def _as_clicked(callback, **kwargs):
+    """Run a callback as Dash does after a click on the Predict button (its callback context set)."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def run():
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "predict-go.n_clicks", "value": 1}]))
+        return callback(**kwargs)
+
+    return contextvars.copy_context().run(run)
+
+
 def test_ui_api_and_batch_agree(built_warehouse):
     from dashboard.app import server
     from dashboard.predict.page import run_prediction
@@ -56,8 +70,8 @@ def test_ui_api_and_batch_agree(built_warehouse):
         api = client.post("/api/v1/predict", json={k: (float(v) if k.endswith("_score") else v)
                                                    for k, v in record.items()}).get_json()
         with server.test_request_context("/_dash-update-component"):
-            outputs = run_prediction(clicks=1, student_id=row.student_id, features=dict.fromkeys(FEATURES),
-                                     algorithm=default, lang="en")
+            outputs = _as_clicked(run_prediction, go=1, load=None, student_id=row.student_id, loaded=None,
+                                  autorun=False, features=dict.fromkeys(FEATURES), algorithm=default, lang="en")
         ui = outputs["last"]                              # the predict-last store: what the UI showed and logged
         assert ui["predicted"] == pytest.approx(row.predicted_math, abs=1e-9)
         assert api["predicted_math"] == pytest.approx(row.predicted_math, abs=1e-9)

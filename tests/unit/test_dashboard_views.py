@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.models.explain import global_importance
+from analytics.ops_figures import make_daily_counts_figure, make_performance_figure
 from analytics.student_summary import StudentKpis, student_kpis
-from dashboard.operations.view import make_daily_counts_figure, make_performance_figure
 from dashboard.overview.view import kpi_row, make_score_distribution_figure
 
 LABELS = {"title": "T", "x": "X", "y": "Y", "no_data": "nothing yet"}

@@ -131,3 +131,20 @@ def test_experiment_key_must_agree_with_the_payload():
     with pytest.raises(EventValidationError, match="differs"):
         validate_event({"event": "click", "experiment": "a", "payload": {"experiment": "b"}})
     check_experiment(validate_event({"event": "page_view", "page": "predict"}), {})   # no experiment: fine
+
+
+def test_the_advice_runs_in_the_newest_running_follow_experiment():
+    """A presenter's demo reset declares a newer A/B test on `follow`; the Predict tab's advice moves to it."""
+    from warehouse.experiments import get_advice_experiment
+
+    con = duckdb.connect()
+    apply_schema(con)
+    insert = ("INSERT INTO ml.experiments (experiment_key, kind, variants, allocation, primary_action, status, "
+              "created_at) VALUES (?, ?, ['A', 'B'], [0.5, 0.5], ?, ?, ?)")
+    con.execute(insert, ["advice-v1", "ab", "follow", "running", "2026-11-01 00:00:00"])
+    assert get_advice_experiment(con, "advice-v1")["experiment_key"] == "advice-v1"
+    con.execute(insert, ["demo-20261201-060000", "ab", "follow", "running", "2026-12-01 06:00:00"])
+    con.execute(insert, ["other-test", "ab", "share", "running", "2026-12-01 07:00:00"])   # another primary action
+    assert get_advice_experiment(con, "advice-v1")["experiment_key"] == "demo-20261201-060000"
+    con.execute("UPDATE ml.experiments SET status = 'stopped' WHERE experiment_key LIKE 'demo-%'")
+    assert get_advice_experiment(con, "advice-v1")["experiment_key"] == "advice-v1"

@@ -158,6 +158,20 @@ def test_filter_new_alerts_dedupes_open_and_same_incident(live):
     assert sorted(zip(fresh["subject"], fresh["incident"])) == [("gender", "2026-10-09"), ("lunch", "2026-10-09")]
 
 
+def test_resolved_alert_is_not_open(live):
+    _insert_alert(live, "resolved1", subject="math_score", incident="2026-10-02")
+    _insert_alert(live, "open2", subject="gender", incident="2026-10-02")
+    live.execute("UPDATE ml.alerts SET resolved_at = TIMESTAMP '2026-10-03 08:00' WHERE alert_id = 'resolved1'")
+    candidates = pd.DataFrame({"rule": ["feature_drift"] * 3, "subject": ["math_score", "math_score", "gender"],
+                               "incident": ["2026-10-09", "2026-10-02", "2026-10-09"]})
+    fresh = q.filter_new_alerts(live, candidates)
+    # the resolved alert no longer blocks a new incident of its rule and subject (only its own incident)
+    assert sorted(zip(fresh["subject"], fresh["incident"])) == [("math_score", "2026-10-09")]
+    assert live.execute("SELECT alert_id FROM mart.open_alerts").fetchall() == [("open2",)]
+    assert q.get_alerts_df(live)["alert_id"].tolist() == ["open2"]
+    assert set(q.get_alerts_df(live, include_acknowledged=True)["alert_id"]) == {"resolved1", "open2"}
+
+
 def test_alert_incident_keys():
     assert q.alert_incident("ctr_drop", "B", {"date": "2026-10-02"}) == "2026-10-02"
     assert q.alert_incident("feature_drift", "lunch", {}, datetime(2026, 10, 9, 18, 0)) == "2026-10-09"

@@ -37,6 +37,6 @@ CREATE OR REPLACE VIEW mart.latest_drift AS
 SELECT * FROM ml.drift_reports
 WHERE run_id = (SELECT run_id FROM ml.drift_reports ORDER BY run_at DESC, run_id DESC LIMIT 1);
 
--- mart.open_alerts: alerts not yet acknowledged in the warehouse, newest first. Grain: alert_id.
+-- mart.open_alerts: alerts neither acknowledged nor resolved (rule stopped firing), newest first. Grain: alert_id.
 CREATE OR REPLACE VIEW mart.open_alerts AS
-SELECT * FROM ml.alerts WHERE acknowledged_at IS NULL ORDER BY raised_at DESC;
+SELECT * FROM ml.alerts WHERE acknowledged_at IS NULL AND resolved_at IS NULL ORDER BY raised_at DESC;

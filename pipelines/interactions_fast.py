@@ -1,0 +1,120 @@
+"""Fast path of `ingest-interactions` for clean CSV files: one parallel read-and-insert, no staging.
+
+The exact path (pipelines.ingest_interactions) stages every row in file order to give each stored row
+its line number, then writes again. Most real files are clean, so this path tries first: DuckDB reads
+the file with typed columns and inserts the rows the checks would accept (warehouse/sql/load/
+interactions_fast.sql). It keeps its result only when it can prove the exact path would have stored
+the same rows and the same quarantine:
+- every line after the header is one record (no blank lines, no multi-line or CR-only records);
+- DuckDB rejected records only for their field count (those get the exact path's wrong_field_count
+  entries, with the same file lines) — a cell it could not type sends the file to the exact path;
+- rows in = rows inserted + rows rejected, i.e. no row was left out (unknown student, NA or padded id,
+  Unix-seconds ts, number out of range, already loaded);
+- no (student, material, ts) repeats within the file.
+Otherwise it rolls back and the caller runs the exact path. CP932 files, xAPI and --strict always take
+the exact path. Rows loaded here have line_no NULL.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest_interactions import (
+    NA_FIRST,
+    NA_PATTERN,
+    count_lines,
+    csv_names,
+    csv_source,
+    repeated_hashes,
+    structural_rejects,
+)
+from pipelines.ingest_materials import LoadSummary
+from pipelines.load_records import quarantine, reason_counts, record_load
+from pipelines.text_table import TextTable
+from warehouse.schema import read_sql
+
+# How the reader types each column; its casts are the checks' first tries (TRY_CAST to these types).
+TYPES = {"student_id": "VARCHAR", "material_id": "VARCHAR", "ts": "TIMESTAMPTZ", "rating": "DOUBLE",
+         "duration_s": "DOUBLE", "score": "DOUBLE"}
+# DuckDB reject kinds that are a wrong field count (the exact path's structural reason).
+FIELD_COUNT = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+ANTI = ("ANTI JOIN core.interactions i ON i.student_id = t.student_id AND i.material_id = t.material_id "
+        "AND i.ts = make_timestamp(epoch_us(t.ts))")
+
+
+def _run(con, path: Path, head: TextTable, load_id: str) -> int | None:
+    """The fast statements (interactions_fast.sql); rows inserted, or None when an id needs the exact path."""
+    source, _ = csv_source(head, TYPES)
+    has_rows = con.execute("SELECT count(*) > 0 FROM core.interactions").fetchall()[0][0]
+    names = csv_names(head)
+    params = {"path": str(path), "delim": head.delimiter, "names": names,
+              "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST,
+              "source": path.name, "load": load_id}
+    macro, insert, ids, odd_ids = read_sql("load/interactions_fast.sql").split(";\n")[:4]
+    con.execute(macro)
+    insert = insert.replace("/*SOURCE*/", source).replace("/*ANTI*/", ANTI if has_rows else "")
+    con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
+    loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
+    con.execute(ids, _used(ids, params))
+    return None if con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0] else loaded
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The parameters a statement names (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+
+
+def _provably_exact(con, path: Path, head: TextTable, load_id: str, loaded: int):
+    """The structural rejects when the inserted rows are exactly what the exact path would store, else None."""
+    others = con.execute("SELECT count(*) FROM ingest_rejects WHERE error_type NOT IN (SELECT unnest($kinds))",
+                         {"kinds": list(FIELD_COUNT)}).fetchall()[0][0]
+    if others:
+        return None
+    rejects = structural_rejects(con, head)
+    if count_lines(path, crlf_only=True) != 1 + loaded + len(rejects):
+        return None
+    repeats = repeated_hashes(con, "SELECT hash(student_id, material_id, ts) AS h FROM core.interactions "
+                                   "WHERE load_id = $load", {"load": load_id})
+    return None if len(repeats) else rejects
+
+
+def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: datetime) -> LoadSummary | None:
+    """Load a clean CSV in one parallel pass; None, with nothing changed, when only the exact path can."""
+    if head.encoding == "cp932":
+        return None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        loaded = _run(con, path, head, load_id)
+        rejects = None if loaded is None else _provably_exact(con, path, head, load_id, loaded)
+    except duckdb.Error:   # e.g. bytes that are not UTF-8: the exact path reads (or names) them
+        rejects = None
+    if rejects is None:
+        con.execute("ROLLBACK")
+        # Not undone by the rollback, and the exact path's line numbers need the file order.
+        con.execute("RESET preserve_insertion_order")
+        _drop_temps(con)
+        return None
+    new_materials = con.execute(
+        """INSERT INTO core.materials (material_id, title, created_at, source, load_id)
+           SELECT i.material_id, i.material_id, $now, 'auto:' || $source, $load
+           FROM ingest_fast_ids i ANTI JOIN core.materials m USING (material_id) WHERE i.material_id IS NOT NULL""",
+        {"now": started, "source": path.name, "load": load_id}).fetchall()[0][0]
+    rows, quarantined = loaded + len(rejects), len(rejects)
+    record_load(con, load_id, "interactions", path.name, None, started, rows, loaded, quarantined)
+    quarantine(con, load_id, path.name, rejects, started)
+    con.execute("COMMIT")
+    con.execute("RESET preserve_insertion_order")
+    _drop_temps(con)
+    return LoadSummary(rows, loaded, quarantined, reason_counts(rejects["reason"]), load_id, path.name,
+                       head.encoding, head.ignored_columns,
+                       {"already_loaded": 0, "new_materials": new_materials, "format": "csv", "path": "fast"})
+
+
+def _drop_temps(con) -> None:
+    """Drop what the fast path left in the session (the exact path makes its own)."""
+    for table in ("ingest_rejects", "ingest_rejects_scan", "ingest_fast_ids"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP MACRO IF EXISTS ingest_plain_id")
