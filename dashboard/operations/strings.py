@@ -54,7 +54,7 @@ _COLUMNS = {
     "prob_best": ("P(best) (%)", "最良である確率（%）"),
     "date": ("Date (UTC)", "日付（UTC）"),
     "shown": ("Lists shown", "推薦リスト表示数"),
-    "message": ("Message", "メッセージ"),
+    "message": ("Message (as logged)", "メッセージ（既知のもの以外は記録された原文）"),
     "errors": ("Errors", "エラー件数"),
     "last_seen": ("Last seen (UTC)", "最終発生（UTC）"),
     "pages": ("Tabs", "タブ"),
@@ -328,3 +328,41 @@ STRINGS.update({
     "audience.reset_done": {"en": "New demo experiment {experiment} started.", "ja": "新しいデモ実験 {experiment} を開始しました。"},
     "audience.reset_failed": {"en": "The demo could not be reset: {reason}", "ja": "デモをリセットできませんでした：{reason}"},
 })
+
+# Stored codes shown in the Operations tables, as words (dashboard/operations/codes.py); feature and model
+# names come from the Predict and Recommend tabs' tables.
+STRINGS.update({
+    "operations.task.regression": {"en": "Score (regression)", "ja": "得点予測（回帰）"},
+    "operations.task.risk": {"en": "At-risk (classification)", "ja": "要支援判定（分類）"},
+    "operations.task.recsys": {"en": "Recommendations", "ja": "教材推薦"},
+    "operations.model_status.candidate": {"en": "candidate", "ja": "候補"},
+    "operations.model_status.production": {"en": "production", "ja": "本番運用中"},
+    "operations.model_status.archived": {"en": "archived", "ja": "保管済み"},
+    "operations.model_status.rejected": {"en": "rejected", "ja": "不採用"},
+    "operations.drift.kind.numeric": {"en": "numeric", "ja": "数値"},
+    "operations.drift.kind.categorical": {"en": "categorical", "ja": "カテゴリ"},
+    "operations.bool.true": {"en": "yes", "ja": "はい"},
+    "operations.bool.false": {"en": "no", "ja": "いいえ"},
+    # the demo generator's error messages (pipelines/demo_events.py); real messages are shown as logged
+    "operations.error_message.warehouse_busy_retrying": {"en": "warehouse busy, retrying",
+                                                         "ja": "データウェアハウスが混雑中のため再試行"},
+    "operations.error_message.prediction_input_rejected": {"en": "prediction input rejected",
+                                                           "ja": "予測の入力値が受け付けられませんでした"},
+    "operations.error_message.figure_render_timeout": {"en": "figure render timeout",
+                                                       "ja": "グラフの描画がタイムアウトしました"},
+    "operations.environment.demo": {"en": "demo", "ja": "デモ"},
+    "operations.environment.production": {"en": "production", "ja": "本番"},
+    "operations.environment.staging": {"en": "staging", "ja": "検証"},
+    "operations.environment.development": {"en": "development", "ja": "開発"},
+    "operations.region.local": {"en": "local", "ja": "ローカル"},
+})
+
+# Where the Operations tables' stored codes (column -> string-table prefixes, first match wins) are put in words;
+# a value with no entry (a real exception message, a custom environment name) is data and is shown as stored.
+CODE_PREFIXES = {
+    "task": ("operations.task.",), "algorithm": ("predict.algo.", "recommend.method."),
+    "status": ("operations.model_status.",), "feature": ("predict.feature.",), "kind": ("operations.drift.kind.",),
+    "band": ("operations.fig.psi.band.",), "drifted": ("operations.bool.",), "page": ("operations.fig.page.",),
+    "message": ("operations.error_message.",), "environment": ("operations.environment.",),
+    "region": ("operations.region.",), "action": ("predict.advice.",),
+}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -12,19 +13,30 @@ from dash import dcc, html
 from analytics import ops_figures as figs
 from analytics.ab_sessions import significance_label
 from dashboard.common.components import csv_table, kpi_card
-from dashboard.common.i18n import labels, t
+from dashboard.common.i18n import TABLE, labels, t
 from dashboard.common.provenance import empty_kind, empty_state
+from dashboard.operations.strings import CODE_PREFIXES
 
 PAGE = "operations"
 UIREVISION = "operations"   # keep zoom and legend choices across live refreshes
 
 
-def _labels(lang: str) -> dict[str, str]:
-    return labels("operations.fig.", lang)
-
-
 def _cols(lang: str, *names: str) -> dict[str, str]:
     return {name: t(f"operations.col.{name}", lang) for name in names}
+
+
+def _word(kind: str, value, lang: str):
+    """A stored code in words of `lang` ('figure render timeout' -> '..._figure_render_timeout'), else the value."""
+    if kind == "pages" and isinstance(value, str):   # a ', '-joined list of page codes
+        return ", ".join(_word("page", p, lang) for p in value.split(", "))
+    keys = [p + "_".join(re.findall(r"[a-z0-9]+", str(value).lower())) for p in CODE_PREFIXES.get(kind, ())]
+    return next((t(k, lang) for k in keys if k in TABLE), value)
+
+
+def words(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Every code column of `df` in words of `lang` (CODE_PREFIXES); other columns unchanged."""
+    return df.assign(**{c: df[c].astype(object).map(lambda v, c=c: _word(c, v, lang)) for c in df.columns
+                        if c in CODE_PREFIXES or c == "pages"})
 
 
 def _fmt_ts(value) -> str:
@@ -47,8 +59,8 @@ def draw_ab(data, lang: str, cumulative: bool, today=None):
     counts = data.counts
     kpis = [dbc.Col(kpi_card(t(f"operations.ab.kpi.{k}", lang), f"{int(counts[k].sum()):,}", f"{PAGE}-kpi-{k}"),
                     md=True) for k in ("impressions", "clicks")]
-    fig = figs.make_ctr_over_time_figure(data.over_time, _labels(lang), cumulative=cumulative, min_n=MIN_SESSIONS,
-                                    partial_day=today)
+    fig = figs.make_ctr_over_time_figure(data.over_time, labels("operations.fig.", lang), cumulative=cumulative,
+                                         min_n=MIN_SESSIONS, partial_day=today)
     return dbc.Row(kpis, className="g-2"), _live(fig)
 
 
@@ -65,7 +77,7 @@ def trend_text(comparison: dict, key: str, lang: str) -> str:
 
 
 def draw_usage(data, lang: str):
-    text = _labels(lang)
+    text = labels("operations.fig.", lang)
     kpis = dbc.Row([dbc.Col(kpi_card(t(f"operations.usage.kpi.{key}", lang), f"{data.totals[key]:,}",
                                      f"{PAGE}-kpi-{key.replace('_', '-')}",
                                      note=trend_text(data.comparison, key, lang)), md=True)
@@ -99,8 +111,8 @@ def draw_usage(data, lang: str):
 
 # ---- errors ---------------------------------------------------------------------------------
 def draw_errors(data, lang: str):
-    messages = data.messages.assign(last_seen=data.messages["last_seen"].map(_fmt_ts))
-    latest = data.latest.assign(ts=data.latest["ts"].map(_fmt_ts))
+    messages = words(data.messages.assign(last_seen=data.messages["last_seen"].map(_fmt_ts)), lang)
+    latest = words(data.latest.assign(ts=data.latest["ts"].map(_fmt_ts)), lang)
     return html.Div([
         dbc.Row([dbc.Col(kpi_card(t("operations.errors.kpi", lang), f"{data.total:,}", f"{PAGE}-kpi-errors"),
                          md=3)], className="g-2 mb-2"),
@@ -113,9 +125,9 @@ def draw_errors(data, lang: str):
 
 # ---- model and data health ------------------------------------------------------------------
 def draw_health(data, lang: str):
-    text = _labels(lang)
-    unknown = t("operations.unknown", lang)
-    meta = t("operations.meta", lang, **{k: v or unknown for k, v in data.meta.items()})
+    text = labels("operations.fig.", lang)
+    meta = t("operations.meta", lang, **{k: _word(k, v, lang) or t("operations.unknown", lang)
+                                         for k, v in data.meta.items()})
     prod = data.production
     cards = dbc.Row([
         dbc.Col(kpi_card(t("operations.health.production", lang), prod["version"] if prod else "–",
@@ -123,8 +135,8 @@ def draw_health(data, lang: str):
         dbc.Col(kpi_card(t("operations.health.trained_at", lang), _fmt_ts(prod["created_at"]) if prod else "–"),
                 md=4),
     ], className="g-2 mb-2")
-    versions = data.versions.drop(columns=["test_metrics"]).assign(
-        created_at=data.versions["created_at"].map(_fmt_ts))
+    versions = words(data.versions.drop(columns=["test_metrics"]).assign(
+        created_at=data.versions["created_at"].map(_fmt_ts)), lang)
     perf_labels = {k.removeprefix("performance."): v for k, v in text.items() if k.startswith("performance.")}
     model = html.Div([
         cards,
@@ -139,12 +151,13 @@ def draw_health(data, lang: str):
         run = data.last_run or {}
         keep = [c for c in ("feature", "kind", "psi", "jsd", "band", "test", "statistic", "p_value", "drifted")
                 if c in data.drift.columns]
-        rows = data.drift[keep].round(4)
+        named = data.drift.assign(feature=words(data.drift[["feature"]], lang)["feature"])
+        rows = words(data.drift[keep].round(4), lang)
         drift = html.Div([
             html.Div(t("operations.drift.window", lang, run_id=run.get("run_id", "?"),
                        when=_fmt_ts(run.get("run_at")), current=f"{run.get('current_rows', 0):,}",
                        reference=f"{run.get('reference_rows', 0):,}"), className="small text-muted"),
-            _graph(figs.make_psi_figure(data.drift, text), f"{PAGE}-psi"),
+            _graph(figs.make_psi_figure(named, text), f"{PAGE}-psi"),
             csv_table(f"{PAGE}-drift-table", rows, lang, columns=_cols(lang, *rows.columns)),
         ])
     return meta, model, drift
@@ -202,10 +215,8 @@ def draw_alerts(data, lang: str, admin: bool):
                                           className="ms-2")],
                                color="danger" if row["severity"] == "critical" else "warning",
                                className="mb-2 operations-live-alert"))
-    if not items:
-        items = [dbc.Alert(t("operations.alerts.none", lang), color="success", className="mb-2",
-                           id=f"{PAGE}-no-alerts")]
-    return items
+    return items or [dbc.Alert(t("operations.alerts.none", lang), color="success", className="mb-2",
+                               id=f"{PAGE}-no-alerts")]
 
 
 # ---- experiments (session-level, issue 13) -----------------------------------------------------
@@ -227,7 +238,7 @@ def _verdict(row: dict, mode: str, mde: float, lang: str) -> str:
 def experiment_table(report: dict, mode: str, lang: str) -> pd.DataFrame:
     """One row per variant: sessions, counts, CTR and conversion with CIs, the lift of the chosen mode first
     (with its p-value and verdict), the other mode beside it, and P(best) ('> 99.9 %', never 100 %)."""
-    action = _action_name(report.get("primary_action", ""), lang)
+    action = _word("action", report.get("primary_action", ""), lang)
     rows = []
     for v in report["variants"]:
         seq = {"seq_lift": _ci(v["ctr_seq_lift_low"], v["ctr_seq_lift_high"]), "seq_p_value": v["ctr_seq_p_value_text"]}
@@ -253,8 +264,8 @@ def actions_table(report: dict, primary: str, lang: str) -> pd.DataFrame:
     if actions.empty:
         return actions
     actions = actions.assign(order=actions["action"] != primary).sort_values(["order", "action", "variant"])
-    out = pd.DataFrame({
-        t("experiments.col.action", lang): [_action_name(a, lang) + (f" ({t('experiments.primary', lang)})"
+    return pd.DataFrame({
+        t("experiments.col.action", lang): [_word("action", a, lang) + (f" ({t('experiments.primary', lang)})"
                                                                        if a == primary else "")
                                             for a in actions["action"]],
         t("experiments.col.variant", lang): actions["variant"],
@@ -262,14 +273,6 @@ def actions_table(report: dict, primary: str, lang: str) -> pd.DataFrame:
         t("experiments.col.sessions", lang): actions["sessions"],
         t("experiments.col.clicks_per_session", lang): actions["clicks_per_session"].round(3),
         t("experiments.col.session_share", lang): actions["session_share"].map(lambda v: f"{_pct(v, 1)} %")})
-    return out
-
-
-def _action_name(action: str, lang: str) -> str:
-    """An action's button label (the Predict tab's advice buttons), else the action code itself."""
-    key = f"predict.advice.{action}"
-    name = t(key, lang)
-    return action if name == key else name
 
 
 def _srm_alert(report: dict, lang: str) -> dbc.Alert:
@@ -282,9 +285,9 @@ def _srm_alert(report: dict, lang: str) -> dbc.Alert:
     return dbc.Alert(t("experiments.srm_ok", lang, p=srm["p_value_text"]), color="success", id=f"{PAGE}-exp-srm")
 
 
-def _plain_table(table_id: str, df: pd.DataFrame, lang: str):
+def _plain_table(table_id: str, df: pd.DataFrame, lang: str, page_size: int = 12):
     """csv_table of a frame whose column names are already translated."""
-    return csv_table(table_id, df, lang, page_size=12, columns=dict(zip(df.columns, df.columns)))
+    return csv_table(table_id, df, lang, page_size=page_size, columns=dict(zip(df.columns, df.columns)))
 
 
 def _big_numbers(report: dict, mode: str, lang: str) -> dbc.Row:
@@ -322,8 +325,8 @@ def draw_experiment(data, lang: str, mode: str, *, big: bool = False):
         html.Div(t("experiments.unit_note", lang), className="small text-muted mb-2", id=f"{PAGE}-exp-unit"),
         _srm_alert(report, lang),
         _big_numbers(report, mode, lang) if big else None,
-        html.Div(csv_table(f"{PAGE}-exp-table", table, lang, columns=dict(zip(table.columns, table.columns))),
-                 id=f"{PAGE}-exp-results", className="text-muted opacity-50" if small else None),
+        html.Div(_plain_table(f"{PAGE}-exp-table", table, lang, 15), id=f"{PAGE}-exp-results",
+                 className="text-muted opacity-50" if small else None),
         html.Div(t("experiments.small_n", lang, n=MIN_SESSIONS), className="small text-muted") if small else None,
         peeking,
         html.H6(t("experiments.secondary", lang), className="mt-2"),

@@ -71,13 +71,7 @@ def _graph_locales(dash_duo) -> list[str]:
         "return Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g._context && g._context.locale);")
 
 
-# Pages whose own tab strings were still English when this test was written (their helpers are translating
-# them in parallel); the scan still runs there and lists the words; drop the mark once a page passes.
-OTHER_TABS_PENDING = {
-    "/operations": "Operations tab texts not yet translated (feature names, status codes, model kinds)",
-}
-SCANNED = [pytest.param(path, marks=pytest.mark.xfail(reason=OTHER_TABS_PENDING[path], strict=False))
-           if path in OTHER_TABS_PENDING else path for path in PAGES]
+SCANNED = list(PAGES)
 
 
 @pytest.mark.parametrize("path", SCANNED)

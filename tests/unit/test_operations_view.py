@@ -249,3 +249,19 @@ def test_recommendation_days_with_few_lists_show_counts_but_no_rate():
                      {"days": 2, "previous_totals": None})
     rows = _tables(view.draw_usage(data, "en")["rec"])[0].data
     assert [(r["shown"], r["clicks"], r["ctr_pct"]) for r in rows] == [(200, 20, 10.0), (2, 2, None)]
+
+
+def test_stored_codes_shown_in_words_and_unknown_messages_as_logged():
+    frame = pd.DataFrame({"feature": ["gender", "lunch"], "kind": ["categorical", "numeric"],
+                          "drifted": [True, False], "status": ["production", "rejected"],
+                          "algorithm": ["linear", "user_knn"], "task": ["regression", "recsys"],
+                          "message": ["figure render timeout", "KeyError: 'x'"], "pages": ["predict, recommend", None],
+                          "psi": [0.3, 0.01]})
+    ja, en = view.words(frame, "ja"), view.words(frame, "en")
+    assert ja.loc[0].to_dict() == {"feature": "性別", "kind": "カテゴリ", "drifted": "はい", "status": "本番運用中",
+                                   "algorithm": "線形回帰", "task": "得点予測（回帰）", "pages": "予測, 教材推薦",
+                                   "message": "グラフの描画がタイムアウトしました", "psi": 0.3}
+    assert ja.loc[1, "drifted"] == "いいえ" and ja.loc[1, "algorithm"].startswith("ユーザーベース")
+    assert ja.loc[1, "message"] == "KeyError: 'x'" and pd.isna(ja.loc[1, "pages"])   # real messages are data
+    assert en.loc[0, "message"] == "figure render timeout" and en.loc[0, "status"] == "production"
+    assert frame.loc[0, "feature"] == "gender"   # the loaded frame is not changed in place
