@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.causal import EffectInputError, EffectResult, estimate_effects
-from analytics.causal.bootstrap import CI_KINDS, interactive_replicates, time_one_replicate
+from analytics.causal.bootstrap import CI_KINDS, INTERACTIVE_REPLICATES
 from analytics.causal.effect_csv import cell_errors
 from analytics.causal.effect_io import (
     MAX_EFFECT_ROWS,
@@ -29,7 +29,6 @@ from analytics.causal.effect_io import (
     run_checks,
     sample_for_analysis,
 )
-from analytics.causal.effects import problem_of
 from analytics.causal.headline import ESTIMANDS
 from analytics.causal.sensitivity import assess_assumptions
 from analytics.student_schema import CATEGORIES
@@ -168,11 +167,18 @@ def effect_result(source: Source, spec: EffectSpec) -> EffectResult:
     result = _estimate(frame, spec)
     if spec.options.bootstrap or assess_assumptions(result)[1]["status"] != "warn":
         return result
-    design = spec.options.check_kwargs()
-    problem = problem_of(frame, spec.treatment, spec.outcome, list(spec.covariates), design.pop("cluster"),
-                         design.pop("fixed_effects"))
-    replicates = interactive_replicates(time_one_replicate(problem, list(WEIGHTING_METHODS), **design))
+    replicates = replicates_for(len(frame))
     return _estimate(frame, spec, bootstrap=replicates, bootstrap_methods=WEIGHTING_METHODS)
+
+
+# A shared link must show the same numbers, so the tab's automatic bootstrap size follows the data size (sized
+# to stay within ~3 s on this machine), never the machine's speed at that moment.
+REPLICATES_BY_ROWS = ((20_000, INTERACTIVE_REPLICATES[1]), (100_000, 100))
+
+
+def replicates_for(n_rows: int) -> int:
+    """Bootstrap replicates the tab adds for the weighting estimators at this many rows."""
+    return next((reps for limit, reps in REPLICATES_BY_ROWS if n_rows <= limit), INTERACTIVE_REPLICATES[0])
 
 
 def auto_bootstrap(result: EffectResult, spec: EffectSpec) -> int:
