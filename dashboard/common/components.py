@@ -15,7 +15,8 @@ def _words_for_booleans(df: pd.DataFrame, lang: str) -> pd.DataFrame:
     words = {True: t("common.yes", lang), False: t("common.no", lang)}
     word = lambda value: words[bool(value)] if isinstance(value, (bool, np.bool_)) else value
     flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c]) or df[c].dtype == object]
-    return df.assign(**{c: df[c].map(word, na_action="ignore") for c in flags})
+    out = df.assign(**{c: df[c].map(word, na_action="ignore") for c in flags})
+    return out.astype(object).where(out.notna(), None)   # missing stays missing (null), never NaN
 
 
 def csv_table(table_id: str, df: pd.DataFrame, lang: str, *, page_size: int = 15,
