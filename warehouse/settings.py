@@ -18,6 +18,7 @@ ENV_NAMES = (
     "EDULOOP_DEPLOYED_AT",
     "EDULOOP_ENV",
     "EDULOOP_EVENTS_DIR",
+    "EDULOOP_LAKE",
     "EDULOOP_MAX_REQUEST_BYTES",
     "EDULOOP_MAX_UPLOAD_BYTES",
     "EDULOOP_MODELS_DIR",
@@ -50,6 +51,9 @@ class Settings:
     db_path: Path
     events_dir: Path
     models_dir: Path
+    # The event lake (Hive-partitioned Parquet, lake/events/date=YYYY-MM-DD/part-*.parquet): any folder
+    # or mounted object store (EDULOOP_LAKE).
+    lake_dir: Path
     admin_password: str | None
     environment: str
     region: str
@@ -121,6 +125,7 @@ def _read_settings(env) -> Settings:
         db_path=Path(env.get("EDULOOP_DB") or data_dir / "warehouse.duckdb"),
         events_dir=Path(env.get("EDULOOP_EVENTS_DIR") or data_dir / "events"),
         models_dir=Path(env.get("EDULOOP_MODELS_DIR") or data_dir / "models"),
+        lake_dir=Path(env.get("EDULOOP_LAKE") or data_dir / "lake"),
         admin_password=env.get("EDULOOP_ADMIN_PASSWORD") or None,
         environment=env.get("EDULOOP_ENV", "demo"),
         region=env.get("EDULOOP_REGION", "local"),
