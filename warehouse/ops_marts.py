@@ -4,48 +4,32 @@ The Operations tab must answer in well under 300 ms at 10 M events, so it never 
 core.events: ingest updates small aggregate tables (mart.event_counts_daily and friends) inside
 the same private copy it publishes (adding just the new rows; a full rebuild takes ~3 s at 10 M),
 and the live path adds only the not-yet-ingested events, aggregated with the very same SQL
-(`aggregate_sql`).
+(`aggregate_sql`). That SQL is the one definition per mart in warehouse/sql/marts/ (warehouse/marts.py),
+which the `marts` job also runs over the Parquet event lake, on DuckDB or Apache Spark.
 """
 from __future__ import annotations
 
+from warehouse.marts import EVENTS, MART_INPUTS, bind, definitions, mart_table
+
 # Bump when an aggregate's definition changes: the next ingest then rebuilds every aggregate.
-AGGREGATES_VERSION = "2"
+# 3: session keys are the session id text (portable to Spark), no longer DuckDB's hash().
+AGGREGATES_VERSION = "3"
 # Sources an aggregate may read: the ingested events, the live path's pending events, or the rows
 # one ingest just added (a temp view).
 EVENT_SOURCES = ("core.events", "pending_events", "new_events")
 
-# One SELECT per aggregate table; `{source}` is one of EVENT_SOURCES (never user input).
-AGGREGATES = {
-    "mart.event_counts_daily": """
-        SELECT CAST(ts AS DATE) AS day, event, page, variant, count(*) AS events
-        FROM {source} GROUP BY ALL""",
-    # prev_day (the session's previous active day) lets a period's distinct sessions be summed
-    # without a DISTINCT over millions of keys: a session counts on its first day in the period.
-    "mart.session_days": """
-        SELECT day, session_key, lag(day) OVER (PARTITION BY session_key ORDER BY day) AS prev_day
-        FROM (SELECT DISTINCT CAST(ts AS DATE) AS day, hash(session_id) AS session_key
-              FROM {source} WHERE event = 'page_view' AND session_id IS NOT NULL)""",
-    "mart.variant_sessions": """
-        SELECT DISTINCT variant, hash(session_id) AS session_key
-        FROM {source}
-        WHERE event = 'impression' AND page = 'predict' AND variant IS NOT NULL AND session_id IS NOT NULL""",
-    "mart.error_events": """
-        SELECT CAST(event_id AS VARCHAR) AS event_id, ts, page, session_id,
-               json_extract_string(payload, '$.message') AS message
-        FROM {source} WHERE event = 'error'""",
-}
-# Small tables derived from the ones above (rebuilt after them, from the warehouse only).
-DERIVED = {
-    "mart.session_day_counts": "SELECT day, prev_day, count(*) AS sessions FROM mart.session_days GROUP BY ALL",
-    "mart.variant_users": "SELECT variant, count(*) AS users FROM mart.variant_sessions GROUP BY ALL",
-}
+# The marts over events and the small marts derived from them (rebuilt after them, from the warehouse
+# only): the very definitions the `marts` job runs on DuckDB or Spark (warehouse/sql/marts/*.sql).
+AGGREGATES = {mart_table(n): sql for n, sql in definitions().items() if MART_INPUTS[n] == EVENTS}
+DERIVED = {mart_table(n): bind(sql, {MART_INPUTS[n]: mart_table(MART_INPUTS[n])})
+           for n, sql in definitions().items() if MART_INPUTS[n] != EVENTS}
 
 
 def aggregate_sql(table: str, source: str) -> str:
     """The SELECT that fills aggregate `table` from `source` (both from fixed lists)."""
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown event source {source!r}")
-    return AGGREGATES[table].format(source=source)
+    return bind(AGGREGATES[table], {EVENTS: source})
 
 
 def _aggregates_state(con) -> tuple[bool, int]:
@@ -112,11 +96,13 @@ def _add_new_events(con) -> None:
     # A new active day can change the previous day of a session's later days: redo touched sessions.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE touched_days AS
                     SELECT day, session_key FROM ({aggregate_sql('mart.session_days', 'new_events')})""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE redone_days AS
-                   SELECT day, session_key, lag(day) OVER (PARTITION BY session_key ORDER BY day) AS prev_day
-                   FROM (SELECT day, session_key FROM mart.session_days
-                         WHERE session_key IN (SELECT session_key FROM touched_days)
-                         UNION SELECT day, session_key FROM touched_days)""")
+    # Redone by the mart's own definition, over one page view per known and new active day of those sessions.
+    active_days = """(SELECT CAST(day AS TIMESTAMP) AS ts, 'page_view' AS event, session_key AS session_id
+                      FROM (SELECT day, session_key FROM mart.session_days
+                            WHERE session_key IN (SELECT session_key FROM touched_days)
+                            UNION SELECT day, session_key FROM touched_days) AS days)"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE redone_days AS "
+                f"{bind(AGGREGATES['mart.session_days'], {EVENTS: active_days})}")
     con.execute("DELETE FROM mart.session_days WHERE session_key IN (SELECT session_key FROM touched_days)")
     con.execute("INSERT INTO mart.session_days SELECT day, session_key, prev_day FROM redone_days")
     for table, select in DERIVED.items():

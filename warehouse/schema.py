@@ -29,11 +29,15 @@ def read_sql(name: str) -> str:
     return _METRIC_REF.sub(lambda m: metric_sql(m.group(1), m.group(2) or EVENT_COUNTS), text)
 
 
+def sql_code(text: str) -> str:
+    """SQL text without its whole-line `--` comments."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
 def metric_sql(name: str, source: str) -> str:
     """The one SELECT of KPI `name` (warehouse/sql/metrics/NAME.sql) over a source relation (fixed SQL only)."""
     text = resources.files("warehouse").joinpath("sql", "metrics", f"{name}.sql").read_text(encoding="utf-8")
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return code.replace("{source}", source)
+    return sql_code(text).replace("{source}", source)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -59,8 +63,7 @@ def table_columns(con, schema: str, table: str) -> set[str]:
 
 
 def _is_view(statement: str) -> bool:
-    code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
-    return code.lstrip().upper().startswith("CREATE OR REPLACE VIEW")
+    return sql_code(statement).lstrip().upper().startswith("CREATE OR REPLACE VIEW")
 
 
 def schema_version(con) -> int:

@@ -63,8 +63,10 @@ FROM core.events WHERE event = 'prediction'
 GROUP BY ALL;
 
 -- Operations aggregates: TABLES kept in step with core.events by every ingest (warehouse/ops_marts.py:
--- new rows are added; everything is rebuilt when out of step or AGGREGATES_VERSION changes),
--- so the Operations tab reads a few thousand rows instead of scanning millions of events.
+-- new rows are added; everything is rebuilt when out of step or AGGREGATES_VERSION changes) and
+-- reloaded from the event lake by `python -m pipelines marts` (DuckDB or Spark), so the Operations tab
+-- reads a few thousand rows instead of scanning millions of events. Each is defined once, as the SELECT
+-- in warehouse/sql/marts/<table>.sql.
 -- mart.event_counts_daily: events per UTC day, type, page and variant. Grain: (day, event, page, variant).
 CREATE TABLE IF NOT EXISTS mart.event_counts_daily (
     day      DATE NOT NULL,
@@ -73,11 +75,11 @@ CREATE TABLE IF NOT EXISTS mart.event_counts_daily (
     variant  VARCHAR,
     events   BIGINT NOT NULL
 );
--- mart.session_days: sessions that viewed a page, per UTC day (session_key = hash(session_id)), with
+-- mart.session_days: sessions that viewed a page, per UTC day (session_key = the session id), with
 -- the session's previous active day. Grain: (day, session_key).
 CREATE TABLE IF NOT EXISTS mart.session_days (
     day          DATE NOT NULL,
-    session_key  UBIGINT NOT NULL,
+    session_key  VARCHAR NOT NULL,
     prev_day     DATE
 );
 -- mart.session_day_counts: sessions per (day, previous active day); the distinct sessions of a period
@@ -90,7 +92,7 @@ CREATE TABLE IF NOT EXISTS mart.session_day_counts (
 -- mart.variant_sessions: sessions shown advice of each variant (the A/B units). Grain: (variant, session_key).
 CREATE TABLE IF NOT EXISTS mart.variant_sessions (
     variant      VARCHAR NOT NULL,
-    session_key  UBIGINT NOT NULL
+    session_key  VARCHAR NOT NULL
 );
 -- mart.variant_users: sessions shown advice per variant. Grain: variant.
 CREATE TABLE IF NOT EXISTS mart.variant_users (
