@@ -1,0 +1,69 @@
+"""The marts on Apache Spark: each mart's one SQL definition, transpiled by sqlglot, run by Spark SQL.
+
+An optional extra (`pip install -r requirements-spark.txt`, Java 17+): pyspark is imported only here.
+The master is `local[*]` by default (one machine, every core) or any cluster URL; on a cluster the lake
+must be a folder every executor sees at the same path (a shared volume or a mounted bucket).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipelines.errors import PipelineError
+from warehouse.marts import MART_INPUTS, spark_sql
+
+# Both engines must read the lake's naive UTC timestamps alike: Spark reads Parquet TIMESTAMP written
+# without UTC adjustment as TIMESTAMP_NTZ, and any conversion it still makes uses the session time zone.
+BASE_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",            # a batch job: no web UI port to bind (tests run side by side)
+    "spark.sql.parquet.compression.codec": "zstd",
+    "spark.ui.showConsoleProgress": "false",  # no progress bars in a CLI summary or a test log
+}
+
+
+def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None):
+    """A SparkSession on `master` with the marts' settings (and `conf` on top); a clear error without pyspark/Java."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise PipelineError("the Spark engine needs pyspark: pip install -r requirements-spark.txt") from exc
+    builder = SparkSession.builder.master(master).appName("eduloop-marts")
+    for key, value in {**BASE_CONF, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:   # pyspark raises its own runtime errors when the JVM does not start
+        raise PipelineError(f"could not start Spark on {master} (it needs Java 17+ on PATH or JAVA_HOME): "
+                            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def compute_spark(spark, defs: dict[str, str], events_dir: Path, out_dir: Path) -> dict[str, int]:
+    """Run every definition, transpiled, on `spark` over the lake; write each mart to out_dir/NAME/ as Parquet."""
+    spark.read.parquet(str(events_dir)).createOrReplaceTempView("events")
+    rows = {}
+    try:
+        for name in MART_INPUTS:
+            spark.sql(spark_sql(defs[name])).write.mode("overwrite").parquet(str(out_dir / name))
+            # The marts derived from this one read what was written, by its bare name (no recomputation).
+            written = spark.read.parquet(str(out_dir / name))
+            written.createOrReplaceTempView(name)
+            rows[name] = written.count()
+    finally:
+        for name in ("events", *MART_INPUTS):
+            spark.catalog.dropTempView(name)
+    return rows
+
+
+def compute_spark_job(defs: dict[str, str], events_dir: Path, out_dir: Path, master: str,
+                      conf: dict[str, str], seconds: dict[str, float]) -> dict[str, int]:
+    """Start a SparkSession, compute every mart, stop it; adds the start-up time to `seconds['spark_start']`."""
+    started = time.perf_counter()
+    spark = spark_session(master, conf)
+    seconds["spark_start"] = round(time.perf_counter() - started, 3)
+    try:
+        return compute_spark(spark, defs, events_dir, out_dir)
+    finally:
+        spark.stop()
