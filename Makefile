@@ -6,7 +6,7 @@ SCALE ?= 1000
 PORT ?= 8050
 WORKERS ?= 2
 
-.PHONY: run setup build serve test test-fast lint format bench clean
+.PHONY: run setup setup-spark build serve test test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,6 +18,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 setup: $(VENV)/.installed
 
+# The optional Spark engine (pyspark; Java 17+): the tests need it, `make run` does not.
+$(VENV)/.installed-spark: requirements-spark.txt | $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-spark.txt
+	touch $@
+
+setup-spark: $(VENV)/.installed-spark
+
 build: setup
 	$(BIN)/python -m pipelines build --scale $(SCALE)
 
@@ -28,7 +35,7 @@ serve: setup
 run: build serve
 
 ## Command 2: all tests (unit, integration, API, concurrency, headless browser)
-test: setup
+test: setup setup-spark
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not browser" -p no:warnings
 	$(BIN)/python -m pytest -q --headless -m browser -p no:warnings
 
@@ -44,7 +51,7 @@ format: setup
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
-bench: setup
+bench: setup setup-spark
 	$(BIN)/python bench/run_all.py
 
 clean:

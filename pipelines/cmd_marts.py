@@ -10,7 +10,9 @@ from warehouse.settings import get_settings
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+    from pipelines.marts import ENGINES
+
+    p.add_argument("--engine", choices=ENGINES, default="duckdb",
                    help="where the marts are computed (default duckdb; spark: requirements-spark.txt, Java 17+)")
     p.add_argument("--spark-master", default="local[*]",
                    help="Spark master URL (default local[*]; e.g. spark://host:7077 for a cluster)")

@@ -110,8 +110,11 @@ def _publish_parquet(staged: Path, marts_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def run_marts(options: MartsOptions) -> MartsSummary:
-    """Compute every mart on the chosen engine, load them into the warehouse, then publish their Parquet."""
+def run_marts(options: MartsOptions, spark=None) -> MartsSummary:
+    """Compute every mart on the chosen engine, load them into the warehouse, then publish their Parquet.
+
+    `spark`: a running SparkSession to use (and leave running) instead of starting one on options.spark_master.
+    """
     if options.engine not in ENGINES:
         raise PipelineError(f"--engine must be one of {', '.join(ENGINES)}, not {options.engine!r}")
     if not Path(options.db_path).exists():
@@ -133,7 +136,8 @@ def run_marts(options: MartsOptions) -> MartsSummary:
             else:
                 from pipelines.marts_spark import compute_spark_job
 
-                rows = compute_spark_job(defs, events, staged, options.spark_master, options.spark_conf, seconds)
+                rows = compute_spark_job(defs, events, staged, options.spark_master, options.spark_conf, seconds,
+                                             spark)
             seconds["compute"] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
             with write_transaction(options.db_path) as con:

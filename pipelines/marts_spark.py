@@ -58,8 +58,10 @@ def compute_spark(spark, defs: dict[str, str], events_dir: Path, out_dir: Path) 
 
 
 def compute_spark_job(defs: dict[str, str], events_dir: Path, out_dir: Path, master: str,
-                      conf: dict[str, str], seconds: dict[str, float]) -> dict[str, int]:
-    """Start a SparkSession, compute every mart, stop it; adds the start-up time to `seconds['spark_start']`."""
+                      conf: dict[str, str], seconds: dict[str, float], spark=None) -> dict[str, int]:
+    """Compute every mart on `spark`, or on a session started (`seconds['spark_start']`) and stopped here."""
+    if spark is not None:
+        return compute_spark(spark, defs, events_dir, out_dir)
     started = time.perf_counter()
     spark = spark_session(master, conf)
     seconds["spark_start"] = round(time.perf_counter() - started, 3)

@@ -66,3 +66,13 @@ def fresh_dir(tmp_path: Path) -> Path:
     """An empty data folder for tests that need their own warehouse."""
     (tmp_path / "events").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One SparkSession on local[2] per test process (the JVM takes ~10 s to start); tests mark themselves spark."""
+    from pipelines.marts_spark import spark_session
+
+    session = spark_session("local[2]", {"spark.sql.shuffle.partitions": "4"})
+    yield session
+    session.stop()
