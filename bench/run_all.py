@@ -1,7 +1,7 @@
 """Run every benchmark in turn (each prints one JSON object); heavy: several 1 M-student builds.
 
 Usage: python bench/run_all.py [name ...]
-(names: foundation, recsys, recommend, predict, operations, effects, shadow, paint)
+(names: foundation, recsys, recommend, predict, operations, effects, shadow, paint, marts)
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("foundation", "recsys", "recommend", "predict", "operations", "effects", "shadow", "paint")
+BENCHES = ("foundation", "recsys", "recommend", "predict", "operations", "effects", "shadow", "paint", "marts")
 
 
 def main() -> int:
