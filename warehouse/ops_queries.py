@@ -54,7 +54,7 @@ def open_live_events(con, events_dir: str | Path) -> int:
                                   (SELECT count(*) FROM core.events)""").fetchone()
     if facts[0] != AGGREGATES_VERSION:
         raise WarehouseMissing("the warehouse predates the operations aggregates; run "
-                               "`python -m pipelines ingest-events` (or `build`) once")
+                               "`python -m pipelines monitor` (or `marts`, or `build`) once")
     _drop_temp_relation(con, "pending_events")
     files = pending_event_files(con, events_dir)
     if not files:
