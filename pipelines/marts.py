@@ -91,12 +91,21 @@ def compute_duckdb(defs: dict[str, str], events_dir: Path, out_dir: Path) -> dic
 
 
 def load_marts(con, staged: Path) -> None:
-    """Replace every mart table of a writer connection with the staged Parquet marts."""
+    """Replace every mart table of a writer connection with the staged Parquet marts.
+
+    PipelineError when they do not cover exactly the warehouse's events (the live Operations figures add
+    only the not-yet-ingested events to them): the lake changed while they were computed, or differs.
+    """
     for name in MART_INPUTS:
         table = mart_table(name)
         con.execute(f"DELETE FROM {table}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($files)",
                     {"files": str(staged / name / "*.parquet")})
+    covered, total = con.execute("SELECT (SELECT coalesce(sum(events), 0) FROM mart.event_counts_daily), "
+                                 "(SELECT count(*) FROM core.events)").fetchone()
+    if covered != total:
+        raise PipelineError(f"the marts cover {covered} lake events but the warehouse holds {total}: the lake "
+                            "changed while they were computed; run `marts` again (the warehouse is unchanged)")
     con.execute("INSERT OR REPLACE INTO core.build_info VALUES ('ops_aggregates_version', ?)", [AGGREGATES_VERSION])
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.errors import PipelineError
 from pipelines.marts import MartsOptions, compute_duckdb, run_marts
 from tests.helpers import PYTHON, ROOT, run_env
-from tests.helpers.lake import make_demo_lake
+from tests.helpers.lake import make_demo_lake, write_lake_events
 from tests.helpers.ops import build_data_only
 from warehouse import ops_queries as q
 from warehouse.marts import MART_INPUTS, definitions, mart_table
@@ -164,6 +165,21 @@ def test_marts_job_without_a_lake_fails_with_one_line_and_changes_nothing(demo, 
     assert done.stderr.strip() == (f"error: no event lake at {tmp_path / 'no-lake' / 'events'} (expected "
                                    "date=YYYY-MM-DD/*.parquet); run `python -m pipelines ingest-events` first")
     assert db.read_bytes() == before
+
+
+def test_marts_that_do_not_cover_the_warehouse_events_are_not_published(demo, tmp_path):
+    db, lake = _copy(demo, tmp_path)
+    con = duckdb.connect()   # one more lake event than the warehouse holds (an ingest not yet published)
+    con.execute("CREATE TABLE extra AS SELECT * FROM read_parquet($f) LIMIT 1",
+                {"f": str(next((lake / "events").glob("date=*/*.parquet")))})
+    con.execute("UPDATE extra SET event_id = CAST(uuid() AS VARCHAR)")
+    write_lake_events(con, lake, "(SELECT * EXCLUDE (date) FROM extra)")
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(PipelineError, match="the lake changed while they were computed"):
+        run_marts(MartsOptions(db_path=db, lake_dir=lake))
+    assert db.read_bytes() == before
+    assert not (lake / "marts").exists() or not any((lake / "marts").iterdir())
 
 
 @pytest.mark.spark
