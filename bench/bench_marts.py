@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     warehouse = ensure_warehouse(args.folder, args.scale)
     lake = args.folder / "lake"
     started = time.perf_counter()
@@ -114,7 +115,8 @@ def main() -> None:
         "warehouse": warehouse,
         "lake": {"events": warehouse["events"], "files": len(files), "export_seconds": exported,
                  "size_mb": round(sum(f.stat().st_size for f in files) / 2**20)},
-        "cpus": os.cpu_count(), "spark_master": args.master, "spark_conf": args.spark_conf,
+        "cpus": os.cpu_count(), "load_avg_at_start": load_at_start, "load_avg_at_end": os.getloadavg()[0],
+        "spark_master": args.master, "spark_conf": args.spark_conf,
         "duckdb": duck, "spark": spark,
         "rows_differing_per_mart": differing_rows(duck_marts, lake / "marts"),
         "spark_over_duckdb": {"compute": ratio("compute"),
