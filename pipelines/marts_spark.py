@@ -6,6 +6,7 @@ must be a folder every executor sees at the same path (a shared volume or a moun
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -29,7 +30,12 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None):
     except ImportError as exc:
         raise PipelineError("the Spark engine needs pyspark: pip install -r requirements-spark.txt") from exc
     builder = SparkSession.builder.master(master).appName("eduloop-marts")
-    for key, value in {**BASE_CONF, **(conf or {})}.items():
+    local = {}
+    if master.startswith("local"):
+        # Spark's 200 shuffle partitions suit a cluster; on one machine they cost more than the work
+        # (measured at 10 M events on local[2]: 105 s with 200, 69 s with 8).
+        local["spark.sql.shuffle.partitions"] = str(4 * (os.cpu_count() or 1))
+    for key, value in {**BASE_CONF, **local, **(conf or {})}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
