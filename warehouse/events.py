@@ -219,8 +219,7 @@ class EventWriter:
                 os.close(self._fd)
             folder = self.events_dir / day
             folder.mkdir(parents=True, exist_ok=True)
-            name = f"events-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-            self._fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            self._fd = _create_log(folder)
             self._key = key
         return self._fd  # type: ignore[return-value]
 
@@ -268,6 +267,26 @@ class EventWriter:
                     os.ftruncate(fd, start)
                 raise EventStoreError(exc.errno in FULL_DISK_ERRNOS, exc.strerror or "write failed") from exc
         return clean
+
+
+def log_file_name() -> str:
+    """A new log file's name: host, process id and a random part (containers on a shared volume may share both)."""
+    return f"events-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+
+
+def _create_log(folder: Path, attempts: int = 8) -> int:
+    """Open a log file no other process has: O_EXCL, with a new name on the (unlikely) clash.
+
+    Two writers must never share a file: on a network file system appends from two hosts to one
+    file are not atomic and can overwrite each other.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND
+    for _ in range(attempts - 1):
+        try:
+            return os.open(folder / log_file_name(), flags, 0o644)
+        except FileExistsError:
+            continue
+    return os.open(folder / log_file_name(), flags, 0o644)   # a clash every time raises FileExistsError
 
 
 def repair_torn_tail(fd: int) -> int:
