@@ -331,10 +331,24 @@ def list_event_files(events_dir: str | Path) -> list[EventFile]:
     return files
 
 
+def log_key(path: str | Path) -> str:
+    """A log file's place in the events folder, `<day>/<file>`: the same on every host, whatever the mount point."""
+    return "/".join(str(path).rsplit("/", 2)[-2:])   # string ops: this runs for every file on every live refresh
+
+
 def pending_event_files(con, events_dir: str | Path) -> list[EventFile]:
-    """Files that grew (or are new) since the warehouse last ingested them."""
-    known = dict(con.execute("SELECT path, size_bytes FROM raw.event_files").fetchall())
-    return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(f.path) != f.size_bytes]
+    """Files that grew (or are new) since the warehouse last ingested them.
+
+    Files are matched on their place in the events folder, not on their absolute path: app nodes and the
+    ingest host may mount the shared folder at different paths, and a node must not take every file for
+    new (and re-read all of them on each live refresh). A file recorded under two mount points counts
+    with the larger size (logs only grow).
+    """
+    known: dict[str, int] = {}
+    for path, size in con.execute("SELECT path, size_bytes FROM raw.event_files").fetchall():
+        key = log_key(path)
+        known[key] = max(size, known.get(key, 0))
+    return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(log_key(f.path)) != f.size_bytes]
 
 
 def select_events_sql(files_param: str = "$files", file_ids_param: str | None = None, *,

@@ -65,7 +65,8 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     folder = tmp_path_factory.mktemp("two-nodes")
-    env = {**run_env(folder), "EDULOOP_ADMIN_PASSWORD": PASSWORD}
+    # Everything under the one shared folder, the event lake included (never the test run's own lake).
+    env = {**run_env(folder), "EDULOOP_LAKE": str(folder / "lake"), "EDULOOP_ADMIN_PASSWORD": PASSWORD}
     subprocess.run([PYTHON, "-m", "pipelines", "build", "--scale", "300", "--seed", "5"], cwd=ROOT, env=env,
                    check=True, capture_output=True)
     options = ("-c", "gunicorn.conf.py", "--workers", str(WORKERS), "--threads", "4", "--timeout", "60")
