@@ -206,6 +206,10 @@ def test_both_nodes_serve_the_same_figures(cluster):
                        ("/api/v1/recommendations", {"history": []})):
         answer_a, answer_b = call(a.base + path, body), call(b.base + path, body)
         assert answer_a[0] == 200 and answer_a == answer_b, path
+    # A browser sent to either node (a load balancer without sticky sessions) gets the same advice variant.
+    assign = lambda node, i: call(node.base + f"/api/v1/experiments/advice-v1/assignment?session_id=s{i}")[1]
+    variants = [tuple(assign(node, i)["variant"] for i in range(20)) for node in (a, b)]
+    assert variants[0] == variants[1] and set(variants[0]) == {"A", "B"}
 
 
 def test_a_click_on_one_node_shows_in_the_other_nodes_live_view(cluster):
