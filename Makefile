@@ -7,7 +7,7 @@ PORT ?= 8050
 WORKERS ?= 2
 NODES ?= 2
 
-.PHONY: run setup build serve serve-nodes test test-fast lint format bench clean
+.PHONY: run setup build serve test test-fast lint format bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,7 @@ serve: setup
 	$(BIN)/gunicorn -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4
 
 ## Several app nodes: NODES gunicorn instances on ports PORT, PORT+1, ... sharing one EDULOOP_DATA_DIR (Ctrl-C stops all)
+.PHONY: serve-nodes
 serve-nodes: setup
 	@trap 'trap - INT TERM; kill 0' INT TERM; \
 	for i in $$(seq 0 $$(($(NODES) - 1))); do \
