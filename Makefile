@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 SCALE ?= 1000
 PORT ?= 8050
 WORKERS ?= 2
+NODES ?= 2
 
 .PHONY: run setup setup-spark build serve test test-fast lint format bench clean
 
@@ -30,6 +31,15 @@ build: setup
 
 serve: setup
 	$(BIN)/gunicorn -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads 4
+
+## Several app nodes: NODES gunicorn instances on ports PORT, PORT+1, ... sharing one EDULOOP_DATA_DIR (Ctrl-C stops all)
+.PHONY: serve-nodes
+serve-nodes: setup
+	@trap 'trap - INT TERM; kill 0' INT TERM; \
+	for i in $$(seq 0 $$(($(NODES) - 1))); do \
+		$(BIN)/gunicorn -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:$$(($(PORT) + i)) \
+			--workers $(WORKERS) --threads 4 & \
+	done; wait
 
 ## Command 1: venv, install, build the demo warehouse, train, serve on http://127.0.0.1:8050
 run: build serve

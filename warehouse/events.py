@@ -219,8 +219,7 @@ class EventWriter:
                 os.close(self._fd)
             folder = self.events_dir / day
             folder.mkdir(parents=True, exist_ok=True)
-            name = f"events-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
-            self._fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            self._fd = _create_log(folder)
             self._key = key
         return self._fd  # type: ignore[return-value]
 
@@ -270,6 +269,26 @@ class EventWriter:
         return clean
 
 
+def log_file_name() -> str:
+    """A new log file's name: host, process id and a random part (containers on a shared volume may share both)."""
+    return f"events-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+
+
+def _create_log(folder: Path, attempts: int = 8) -> int:
+    """Open a log file no other process has: O_EXCL, with a new name on the (unlikely) clash.
+
+    Two writers must never share a file: on a network file system appends from two hosts to one
+    file are not atomic and can overwrite each other.
+    """
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND
+    for _ in range(attempts - 1):
+        try:
+            return os.open(folder / log_file_name(), flags, 0o644)
+        except FileExistsError:
+            continue
+    return os.open(folder / log_file_name(), flags, 0o644)   # a clash every time raises FileExistsError
+
+
 def repair_torn_tail(fd: int) -> int:
     """Cut a partial last line (left by a crash or a failed truncate) off an open log; return the size.
 
@@ -312,10 +331,24 @@ def list_event_files(events_dir: str | Path) -> list[EventFile]:
     return files
 
 
+def log_key(path: str | Path) -> str:
+    """A log file's place in the events folder, `<day>/<file>`: the same on every host, whatever the mount point."""
+    return "/".join(str(path).rsplit("/", 2)[-2:])   # string ops: this runs for every file on every live refresh
+
+
 def pending_event_files(con, events_dir: str | Path) -> list[EventFile]:
-    """Files that grew (or are new) since the warehouse last ingested them."""
-    known = dict(con.execute("SELECT path, size_bytes FROM raw.event_files").fetchall())
-    return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(f.path) != f.size_bytes]
+    """Files that grew (or are new) since the warehouse last ingested them.
+
+    Files are matched on their place in the events folder, not on their absolute path: app nodes and the
+    ingest host may mount the shared folder at different paths, and a node must not take every file for
+    new (and re-read all of them on each live refresh). A file recorded under two mount points counts
+    with the larger size (logs only grow).
+    """
+    known: dict[str, int] = {}
+    for path, size in con.execute("SELECT path, size_bytes FROM raw.event_files").fetchall():
+        key = log_key(path)
+        known[key] = max(size, known.get(key, 0))
+    return [f for f in list_event_files(events_dir) if f.size_bytes > 0 and known.get(log_key(f.path)) != f.size_bytes]
 
 
 def select_events_sql(files_param: str = "$files", file_ids_param: str | None = None, *,

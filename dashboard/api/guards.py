@@ -1,7 +1,8 @@
 """Guards on admin state changes: same-origin check (CSRF), failed-login rate limit, login.
 
-The failed-login limit uses Flask-Limiter with in-memory storage: each gunicorn worker counts on
-its own, so the effective limit is (workers x FAILED_LOGIN_LIMIT) per client address. That is
+The failed-login limit uses Flask-Limiter with in-memory storage: each gunicorn worker of each app
+node counts on its own, so the effective limit is (nodes x workers x FAILED_LOGIN_LIMIT) per client
+address (tests/load/test_two_nodes.py). That is
 enough to make guessing the password hopeless; a shared store (`storage_uri="redis://..."`)
 would make it exact. Behind a reverse proxy, the proxy's address is the client (see
 docs/SECURITY.md).

@@ -14,7 +14,8 @@ import pytest
 from analytics.csv_safety import neutralise_cell, neutralise_frame
 from pipelines.ingest_events import ingest_events
 from tests.helpers.files import live_count
-from warehouse.events import EventValidationError, EventWriter, validate_event
+from warehouse.connection import read_only
+from warehouse.events import EventValidationError, EventWriter, pending_event_files, validate_event
 from warehouse.publish import write_transaction
 
 
@@ -73,6 +74,29 @@ def test_resent_event_in_a_new_file_is_counted_once_live(fresh_dir):
     EventWriter(events).write(event)   # a client re-sends it; a new process means a new file
     assert len(list(events.glob("*/*.jsonl"))) == 2
     assert live_count(db, events) == 1
+    assert ingest_events(db, events).loaded == 0
+
+
+def test_a_node_mounting_the_events_folder_elsewhere_sees_only_new_lines_as_pending(fresh_dir):
+    # Another host mounts the shared folder at another path: the same files (hard links here) under other names.
+    db, events, elsewhere = fresh_dir / "w.duckdb", fresh_dir / "events", fresh_dir / "mnt" / "events"
+    writer = EventWriter(events)
+    writer.write_many([{"event": "click", "page": "predict"}] * 3)
+    EventWriter(events).write({"event": "page_view", "page": "ebpm"})
+    assert ingest_events(db, events).loaded == 4
+    for path in events.glob("*/*.jsonl"):
+        (elsewhere / path.parent.name).mkdir(parents=True, exist_ok=True)
+        os.link(path, elsewhere / path.parent.name / path.name)
+    with read_only(db) as con:
+        assert pending_event_files(con, elsewhere) == []          # nothing to re-read on that node
+    writer.write({"event": "click", "page": "predict"})
+    with read_only(db) as con:
+        (grown,) = pending_event_files(con, elsewhere)              # only the file that grew
+    assert Path(grown.path).parent.parent == elsewhere.resolve()
+    assert live_count(db, elsewhere) == 5
+    assert ingest_events(db, elsewhere).loaded == 1                 # an ingest on that host loads the new line
+    with read_only(db) as con:
+        assert pending_event_files(con, events) == pending_event_files(con, elsewhere) == []
     assert ingest_events(db, events).loaded == 0
 
 
