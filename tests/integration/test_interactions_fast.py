@@ -86,6 +86,16 @@ def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, r
 @pytest.mark.parametrize("text", [
     HEADER + "ST1,M1,2026-01-01,1,1,1\n\nST2,M1,2026-01-01,1,1,1\n",              # a blank line
     HEADER + 'ST1,"M\n1",2026-01-01,1,1,1\nST2,M1,2026-01-01,1,1,1\n',             # a record on two lines
+])
+def test_lines_that_are_not_records_stay_on_the_fast_path_without_rejects(base, tmp_path, text):
+    # Every record read is stored or fails the load, so only rejected records' line numbers depend on the lines.
+    fast, exact = both(base, tmp_path, text)
+    assert fast[0]["path"] == "fast" and fast[0]["loaded"] == exact[0]["loaded"] == 2
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + "ST1,M1,2026-01-01,1,1,1\n\nST2,M1\n",                                 # a blank line, then a reject
+    HEADER + 'ST1,"M\n1",2026-01-01,1,1,1\nST2,M1\n',                               # a two-line record, a reject
     HEADER + "ST1,M1,1775037600,1,1,1\n",                                           # Unix seconds
     HEADER + " ST1 ,M1,2026-01-01,nan,1,1\n",                                       # padding, an NA spelling
     HEADER + "ST1, M1,2026-01-01,1,1,1\n",                                         # a padded material id
