@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -182,10 +183,16 @@ def _load_xapi(con, path: Path) -> tuple[pd.DataFrame, str]:
 
 
 def repeated_hashes(con, sql: str, params: dict | None = None) -> np.ndarray:
-    """The hashes (column h of `sql`) that occur more than once, by one numpy sort."""
+    """The hashes (column h of `sql`) that occur more than once, by numpy sorts of its two halves at once."""
     hashes = np.asarray(con.execute(sql, params or {}).fetchnumpy()["h"], dtype=np.uint64)
-    hashes.sort()
-    return np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    # Equal hashes share their top bit: the halves sort apart, in two threads (numpy lets go of the GIL while
+    # sorting), which nearly halves the wall time of the longest single-threaded step of a large load.
+    high = hashes >= np.uint64(1 << 63)
+    halves = [hashes[~high], hashes[high]]
+    del hashes, high
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(np.ndarray.sort, halves))
+    return np.unique(np.concatenate([h[1:][h[1:] == h[:-1]] for h in halves]))
 
 
 def _repeat_hashes(con) -> None:
