@@ -101,6 +101,7 @@ def main() -> None:
         _write_interactions(interactions, args.rows, args.students)
         db = folder / "warehouse.duckdb"
         build(BuildOptions(db_path=db, events_dir=folder / "events", students_csv=students, quiet=True))
+        load_before = os.getloadavg()[0]
         baseline = _child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions))
         ingest = _child(CHILD_INGEST, str(db), str(interactions), str(args.students))
         print(json.dumps({
@@ -117,7 +118,10 @@ def main() -> None:
             "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
             "wrong_line_numbers": ingest["wrong_line_numbers"], "path": ingest["path"],
             "rows_without_line_no": ingest["rows_without_line_no"],
-            "cpus": os.cpu_count()}))
+            "cpus": os.cpu_count(),
+            # The machine's 1-minute load average before and after both loads: above the core count, other work
+            # competed for the cores and the wall-clock ratio says more about that than about the loader.
+            "load_average_before": round(load_before, 2), "load_average_after": round(os.getloadavg()[0], 2)}))
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -130,7 +130,7 @@ def _insert_demo_activity(con, coded: pd.DataFrame, opts: BuildOptions, as_of: d
     interactions = 0
     for chunk in generate_interactions(coded, materials, opts.seed, np.datetime64(as_of)):
         con.register("chunk", chunk)
-        con.execute("""INSERT INTO core.interactions (student_id, material_id, rating, completed, ts, source)
+        con.execute("""INSERT INTO core.interaction_rows (student_id, material_id, rating, completed, ts, source)
                        SELECT ids.student_id, mids.material_id, rating, completed, to_timestamp(ts_s)::TIMESTAMP,
                               'demo'
                        FROM chunk JOIN ids USING (student_idx) JOIN mids USING (material_idx)""")

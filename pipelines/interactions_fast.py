@@ -2,17 +2,19 @@
 
 The exact path (pipelines.ingest_interactions) stages every row in file order to give each stored row
 its line number, then writes again. Most real files are clean, so this path tries first: DuckDB reads
-the file with typed columns and inserts the rows the checks would accept (warehouse/sql/load/
-interactions_fast.sql). It keeps its result only when it can prove the exact path would have stored
-the same rows and the same quarantine:
-- every line after the header is one record (no blank lines, no multi-line or CR-only records);
+the file with typed columns and inserts every row into a table of the load's own holding only the file's
+columns (warehouse.interaction_store; core.interactions shows it with source, load_id, completed = TRUE
+and line_no NULL from core.interaction_loads). A row the checks would not store as it is fails that
+statement (warehouse/sql/load/interactions_fast.sql), so no row is ever left out. The path keeps its result
+only when it can prove the exact path would have stored the same rows and the same quarantine:
 - DuckDB rejected records only for their field count (those get the exact path's wrong_field_count
-  entries, with the same file lines) — a cell it could not type sends the file to the exact path;
-- rows in = rows inserted + rows rejected, i.e. no row was left out (unknown student, NA or padded id,
-  Unix-seconds ts, number out of range, already loaded);
+  entries, with the same file lines: checked only then, by counting the file's lines, as every line after
+  the header must be one record) — a cell it could not type sends the file to the exact path;
+- no row failed (missing id or ts, Unix-seconds ts, number out of range, already loaded) and every id is
+  known and plain (no unknown student, NA or padded id);
 - no (student, material, ts) repeats within the file.
 Otherwise it rolls back and the caller runs the exact path. CP932 files, xAPI and --strict always take
-the exact path. Rows loaded here have line_no NULL.
+the exact path.
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from pipelines.ingest_interactions import (
 from pipelines.ingest_materials import LoadSummary
 from pipelines.load_records import quarantine, reason_counts, record_load
 from pipelines.text_table import TextTable
+from warehouse.interaction_store import OPTIONAL, create_load_table, load_table, register_load
 from warehouse.schema import read_sql
 
 # How the reader types each column; its casts are the checks' first tries (TRY_CAST to these types).
@@ -41,25 +44,31 @@ TYPES = {"student_id": "VARCHAR", "material_id": "VARCHAR", "ts": "TIMESTAMPTZ",
          "duration_s": "DOUBLE", "score": "DOUBLE"}
 # DuckDB reject kinds that are a wrong field count (the exact path's structural reason).
 FIELD_COUNT = ("MISSING COLUMNS", "TOO MANY COLUMNS")
-ANTI = ("ANTI JOIN core.interactions i ON i.student_id = t.student_id AND i.material_id = t.material_id "
-        "AND i.ts = make_timestamp(epoch_us(t.ts))")
+# An already loaded (student, material, ts) fails the statement: the exact path counts it as already_loaded.
+OLD = ("LEFT JOIN core.interactions i ON i.student_id = t.student_id AND i.material_id = t.material_id "
+       "AND i.ts = make_timestamp(epoch_us(t.ts))")
 
 
-def _run(con, path: Path, head: TextTable, load_id: str) -> int | None:
-    """The fast statements (interactions_fast.sql); rows inserted, or None when an id needs the exact path."""
+def _run(con, path: Path, head: TextTable, load_id: str) -> tuple[int, int | None]:
+    """The fast statements (interactions_fast.sql): (load_no, rows inserted), None rows when an id needs the exact
+    path. Raises duckdb.Error when a row does."""
     source, _ = csv_source(head, TYPES)
-    has_rows = con.execute("SELECT count(*) > 0 FROM core.interactions").fetchall()[0][0]
+    has_rows = con.execute("SELECT EXISTS (SELECT 1 FROM core.interactions)").fetchall()[0][0]
     names = csv_names(head)
+    optional = [n for n in OPTIONAL if n in names]
+    load_no = create_load_table(con, optional)
     params = {"path": str(path), "delim": head.delimiter, "names": names,
-              "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST,
-              "source": path.name, "load": load_id}
-    macro, insert, ids, odd_ids = read_sql("load/interactions_fast.sql").split(";\n")[:4]
+              "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST}
+    macro, insert, ids, odd_ids = (statement.replace("/*TABLE*/", load_table(load_no))
+                                   for statement in read_sql("load/interactions_fast.sql").split(";\n")[:4])
     con.execute(macro)
-    insert = insert.replace("/*SOURCE*/", source).replace("/*ANTI*/", ANTI if has_rows else "")
+    insert = insert.replace("/*SOURCE*/", source).replace("/*OPTIONAL*/", "".join(f", t.{n}" for n in optional))
+    insert = insert.replace("/*OLD*/", OLD if has_rows else "").replace(
+        "/*NEW*/", "AND i.student_id IS NULL" if has_rows else "")
     con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
     loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
     con.execute(ids, _used(ids, params))
-    return None if con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0] else loaded
+    return load_no, None if con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0] else loaded
 
 
 def _used(sql: str, params: dict) -> dict:
@@ -67,17 +76,17 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
 
 
-def _provably_exact(con, path: Path, head: TextTable, load_id: str, loaded: int):
+def _provably_exact(con, path: Path, head: TextTable, load_no: int, loaded: int):
     """The structural rejects when the inserted rows are exactly what the exact path would store, else None."""
     others = con.execute("SELECT count(*) FROM ingest_rejects WHERE error_type NOT IN (SELECT unnest($kinds))",
                          {"kinds": list(FIELD_COUNT)}).fetchall()[0][0]
     if others:
         return None
     rejects = structural_rejects(con, head)
-    if count_lines(path, crlf_only=True) != 1 + loaded + len(rejects):
+    # The rejects' line numbers are the exact path's only when every line after the header is one record.
+    if len(rejects) and count_lines(path, crlf_only=True) != 1 + loaded + len(rejects):
         return None
-    repeats = repeated_hashes(con, "SELECT hash(student_id, material_id, ts) AS h FROM core.interactions "
-                                   "WHERE load_id = $load", {"load": load_id})
+    repeats = repeated_hashes(con, f"SELECT hash(student_id, material_id, ts) AS h FROM {load_table(load_no)}")
     return None if len(repeats) else rejects
 
 
@@ -87,8 +96,8 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
         return None
     con.execute("BEGIN TRANSACTION")
     try:
-        loaded = _run(con, path, head, load_id)
-        rejects = None if loaded is None else _provably_exact(con, path, head, load_id, loaded)
+        load_no, loaded = _run(con, path, head, load_id)
+        rejects = None if loaded is None else _provably_exact(con, path, head, load_no, loaded)
     except duckdb.Error:   # e.g. bytes that are not UTF-8: the exact path reads (or names) them
         rejects = None
     if rejects is None:
@@ -102,6 +111,10 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
            SELECT i.material_id, i.material_id, $now, 'auto:' || $source, $load
            FROM ingest_fast_ids i ANTI JOIN core.materials m USING (material_id) WHERE i.material_id IS NOT NULL""",
         {"now": started, "source": path.name, "load": load_id}).fetchall()[0][0]
+    if loaded:
+        register_load(con, load_no, load_id, path.name, started)
+    else:   # nothing to show: no empty table left behind
+        con.execute(f"DROP TABLE {load_table(load_no)}")
     rows, quarantined = loaded + len(rejects), len(rejects)
     record_load(con, load_id, "interactions", path.name, None, started, rows, loaded, quarantined)
     quarantine(con, load_id, path.name, rejects, started)

@@ -89,6 +89,10 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute(sql)
             ran.append(version)
         con.execute("INSERT INTO core.schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, name])
+    # Imported here: interaction_store builds on this module. Its view is made from the catalog, not a file.
+    from warehouse.interaction_store import refresh_interactions_view
+
+    refresh_interactions_view(con)
     for statement in statements:
         if _is_view(statement):
             con.execute(statement)

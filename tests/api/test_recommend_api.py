@@ -34,7 +34,7 @@ def folder(built_warehouse, tmp_path_factory) -> dict:
                     test_prep, math_score, reading_score, writing_score, school_id, class_id, exam_date, source,
                     load_id, line_no FROM core.students WHERE student_id = 'S0000001'""")
     for day, material in enumerate(NEW_HISTORY, start=1):
-        con.execute("INSERT INTO core.interactions (student_id, material_id, rating, completed, ts) "
+        con.execute("INSERT INTO core.interaction_rows (student_id, material_id, rating, completed, ts) "
                     "VALUES (?, ?, 4, true, ?)",
                     [NEW_STUDENT, material, f"2026-10-0{day}"])
     con.close()

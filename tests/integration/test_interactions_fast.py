@@ -86,6 +86,16 @@ def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, r
 @pytest.mark.parametrize("text", [
     HEADER + "ST1,M1,2026-01-01,1,1,1\n\nST2,M1,2026-01-01,1,1,1\n",              # a blank line
     HEADER + 'ST1,"M\n1",2026-01-01,1,1,1\nST2,M1,2026-01-01,1,1,1\n',             # a record on two lines
+])
+def test_lines_that_are_not_records_stay_on_the_fast_path_without_rejects(base, tmp_path, text):
+    # Every record read is stored or fails the load, so only rejected records' line numbers depend on the lines.
+    fast, exact = both(base, tmp_path, text)
+    assert fast[0]["path"] == "fast" and fast[0]["loaded"] == exact[0]["loaded"] == 2
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + "ST1,M1,2026-01-01,1,1,1\n\nST2,M1\n",                                 # a blank line, then a reject
+    HEADER + 'ST1,"M\n1",2026-01-01,1,1,1\nST2,M1\n',                               # a two-line record, a reject
     HEADER + "ST1,M1,1775037600,1,1,1\n",                                           # Unix seconds
     HEADER + " ST1 ,M1,2026-01-01,nan,1,1\n",                                       # padding, an NA spelling
     HEADER + "ST1, M1,2026-01-01,1,1,1\n",                                         # a padded material id
@@ -116,3 +126,27 @@ def test_a_new_file_next_to_loaded_rows_takes_the_fast_path(base, tmp_path):
     s = ingest_interactions(db, second).as_json()
     assert (s["path"], s["loaded"], s["new_materials"]) == ("fast", 2, 1)
     assert rows(db, "SELECT count(*) FROM core.interactions") == [(5,)]
+
+
+def test_each_fast_load_is_a_table_of_the_files_columns_seen_through_the_view(base, tmp_path):
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(base, db)
+    narrow = tmp_path / "narrow.csv"
+    narrow.write_text("student_id,material_id,ts\nST1,M1,2026-05-01\nST2,M1,2026-05-02\n")
+    wide = tmp_path / "wide.csv"
+    wide.write_text(HEADER + CLEAN)
+    loads = [ingest_interactions(db, f) for f in (narrow, wide)]
+    assert [s.extra["path"] for s in loads] == ["fast", "fast"]
+    # Only the file's columns are stored per row; the rest is in core.interaction_loads, once per load.
+    assert rows(db, """SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns()
+                       WHERE schema_name = 'core' AND table_name LIKE 'interactions\\_0%' ESCAPE '\\'
+                       GROUP BY 1 ORDER BY 1""") == [
+        ("interactions_000001", ["student_id", "material_id", "ts"]),
+        ("interactions_000002", ["student_id", "material_id", "ts", "rating", "duration_s", "score"])]
+    assert rows(db, "SELECT load_no, load_id, source FROM core.interaction_loads ORDER BY 1") == [
+        (1, loads[0].load_id, "narrow.csv"), (2, loads[1].load_id, "wide.csv")]
+    assert rows(db, """SELECT source, load_id, count(*), bool_and(completed), count(line_no), count(rating)
+                       FROM core.interactions GROUP BY ALL ORDER BY 1""") == [
+        ("narrow.csv", loads[0].load_id, 2, True, 0, 0), ("wide.csv", loads[1].load_id, 3, True, 0, 2)]
+    assert ingest_interactions(db, narrow).as_json()["loaded"] == 0                 # re-run: exact path, adds 0
+    assert rows(db, "SELECT count(*) FROM core.interaction_loads") == [(2,)]

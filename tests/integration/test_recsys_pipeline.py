@@ -97,7 +97,7 @@ def test_rerun_with_cold_start_students_archives_the_previous_model(built_wareho
     con.execute("""INSERT INTO core.students SELECT 'S9000002', gender, race_ethnicity, parental_education, lunch,
                    test_prep, math_score, reading_score, writing_score, school_id, class_id, exam_date, source,
                    load_id, line_no FROM core.students WHERE student_id = 'S0000001'""")
-    con.execute("INSERT INTO core.interactions (student_id, material_id, rating, completed, ts) VALUES "
+    con.execute("INSERT INTO core.interaction_rows (student_id, material_id, rating, completed, ts) VALUES "
                 "('S9000002', 'M0001', 4, true, TIMESTAMP '2026-10-01'), "
                 "('S9000002', 'M0002', 5, true, TIMESTAMP '2026-10-02')")
     con.close()

@@ -38,6 +38,8 @@ def old_release(tmp_path):
                    SELECT uuid() AS event_id, 'impression' AS event, TIMESTAMP '2026-10-01 09:00' AS ts,
                           'predict' AS page, 'A' AS variant, 1 AS file_id, now()::TIMESTAMP AS ingested_at
                    FROM range(2)""")
+    con.execute("""INSERT INTO core.interactions (student_id, material_id, rating, completed, ts)
+                   VALUES ('S1', 'M1', 4, true, TIMESTAMP '2026-10-01 08:00')""")
     con.execute("""INSERT INTO ml.alerts (alert_id, raised_at, rule, severity, incident)
                    VALUES ('a1', TIMESTAMP '2026-10-01 10:00', 'ctr_drop', 'warning', '2026-10-01')""")
     yield con
@@ -57,6 +59,9 @@ def test_the_previous_release_is_upgraded_to_the_current_layout(old_release, tmp
     assert old_release.execute("SELECT count(*), count(file_id) FROM core.events").fetchone() == (2, 2)
     assert old_release.execute("SELECT impressions FROM mart.ab_summary").fetchall() == [(2,)]
     assert old_release.execute("SELECT incident FROM ml.alerts").fetchall() == [("2026-10-01",)]
+    # 008: the rows moved to core.interaction_rows and read through the view core.interactions, as demo rows.
+    assert old_release.execute("SELECT student_id, rating, source, line_no FROM core.interactions").fetchall() == [
+        ("S1", 4.0, "demo", None)]
     assert ("core", "students", "students_key", True, "[student_id]") in _layout(old_release)   # keyed now
 
 
