@@ -24,6 +24,29 @@ def run_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def run_lake() -> Path:
+    """The event lake of the run's shared warehouse (each test has its own EDULOOP_LAKE)."""
+    return Path(os.environ["EDULOOP_TEST_RUN_DIR"]) / "lake"
+
+
+def write_lake_events(con, select_sql: str, params=None) -> int:
+    """Add events to the lake a warehouse connection reads, through the lake writer; return rows written.
+
+    `select_sql` yields core.events columns (missing ones are NULL); tests use it instead of an INSERT.
+    """
+    from warehouse.lake import LAKE_COLUMNS, VIEW_TYPES, append_events, create_events_view, lake_dir_of
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE test_events AS {select_sql}", params or {})
+    given = {name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE test_events)").fetchall()}
+    columns = ", ".join(f"CAST({name if name in given else 'NULL'} AS {VIEW_TYPES[name]}) AS {name}"
+                        for name in LAKE_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE test_events AS SELECT {columns} FROM test_events")
+    written = append_events(con, "test_events", lake_dir_of(con))
+    con.execute("DROP TABLE test_events")
+    create_events_view(con, lake_dir_of(con))
+    return written
+
+
 PYTHON = sys.executable
 # One valid student record (the model's seven inputs) for API and model tests.
 SAMPLE_STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",

@@ -1,0 +1,250 @@
+"""The event lake: immutable, Hive-partitioned Parquet files that core.events reads through a view.
+
+Layout (under `get_settings().lake_dir`, EDULOOP_LAKE):
+
+    events/date=YYYY-MM-DD/part-<run>-<n>.parquet   zstd; partition = UTC date of ts
+    _staging/<run>/date=.../part-<run>-<n>.parquet   a writer's files before they are moved in
+    _replaced/<run>/                                 the events a fresh build set aside (restored if it fails)
+
+Files hold only types Spark reads as they are (event_id and payload as text); the view casts them back
+to the warehouse's types (UUID, JSON). A writer never rewrites a file: it stages new rows, then moves
+each file into its partition with `os.replace`, so a reader sees whole files only and a killed writer
+leaves at most a stale staging folder (removed by the next writer) or files whose events the next run's
+anti-join skips. The anti-join reads only the partitions a batch touches, never the whole lake.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+# Columns of the Parquet files (portable types) and of the core.events view (the warehouse's types).
+LAKE_COLUMNS = {
+    "event_id": "VARCHAR", "event": "VARCHAR", "ts": "TIMESTAMP", "session_id": "VARCHAR", "page": "VARCHAR",
+    "student_id": "VARCHAR", "variant": "VARCHAR", "model_version": "VARCHAR", "predicted": "DOUBLE",
+    "payload": "VARCHAR", "file_id": "INTEGER", "ingested_at": "TIMESTAMP", "source": "VARCHAR",
+}
+VIEW_TYPES = {**LAKE_COLUMNS, "event_id": "UUID", "payload": "JSON"}
+EVENTS = "events"
+STAGING = "_staging"
+REPLACED = "_replaced"
+PARTITION = "date"
+
+
+def events_root(lake_dir: str | Path) -> Path:
+    """The folder holding the date partitions."""
+    return Path(lake_dir) / EVENTS
+
+
+def events_glob(lake_dir: str | Path) -> str:
+    """The glob every event file matches (staging folders do not)."""
+    return str(events_root(lake_dir).resolve() / "*" / "*.parquet")
+
+
+def partition_dir(lake_dir: str | Path, day: date) -> Path:
+    """The Hive folder of one UTC day."""
+    return events_root(lake_dir) / f"{PARTITION}={day:%Y-%m-%d}"
+
+
+def partition_files(lake_dir: str | Path, days: Iterable[date]) -> list[str]:
+    """Every event file of the given days (only those folders are listed)."""
+    files = []
+    for day in sorted(set(days)):
+        folder = partition_dir(lake_dir, day)
+        if folder.is_dir():
+            files.extend(str(p.resolve()) for p in sorted(folder.glob("*.parquet")))
+    return files
+
+
+def lake_has_files(lake_dir: str | Path) -> bool:
+    """True when at least one event file exists (read_parquet fails on a glob that matches nothing)."""
+    root = events_root(lake_dir)
+    if not root.is_dir():
+        return False
+    return any(True for folder in root.iterdir() if folder.is_dir() for _ in folder.glob("*.parquet"))
+
+
+def _casts(types: dict[str, str]) -> str:
+    """A select list casting every lake column to the given types."""
+    return ", ".join(f"CAST({name} AS {types[name]}) AS {name}" for name in LAKE_COLUMNS)
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal of one of our own paths (CREATE VIEW takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def events_view_sql(lake_dir: str | Path) -> str:
+    """CREATE VIEW core.events over the lake's files, or over an empty typed relation while it has none."""
+    columns = _casts(VIEW_TYPES)
+    if lake_has_files(lake_dir):
+        source = f"read_parquet({_literal(events_glob(lake_dir))}, hive_partitioning = true)"
+    else:
+        nulls = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in LAKE_COLUMNS.items())
+        source = f"(SELECT {nulls} WHERE false)"
+    return f"CREATE OR REPLACE VIEW core.events AS SELECT {columns} FROM {source}"
+
+
+def create_events_view(con, lake_dir: str | Path) -> None:
+    """(Re)create core.events over the lake and record the lake's folder in core.build_info."""
+    con.execute(events_view_sql(lake_dir))
+    con.execute("INSERT OR REPLACE INTO core.build_info (key, value) VALUES ('lake_dir', ?)",
+                [str(Path(lake_dir).resolve())])
+
+
+def lake_dir_of(con) -> Path | None:
+    """The lake a warehouse's core.events reads (None for a warehouse that still holds events in a table)."""
+    row = con.execute("""SELECT value FROM core.build_info WHERE key = 'lake_dir' AND EXISTS (
+                             SELECT 1 FROM duckdb_views() WHERE schema_name = 'core' AND view_name = 'events')""")
+    row = row.fetchone()
+    return Path(row[0]) if row else None
+
+
+def drop_repeated_ids(con, table: str) -> int:
+    """Keep one row per event_id in TEMP TABLE `table` (a name from our code); return rows dropped.
+
+    A client may re-send an event (same id) within one batch. Checking a 64-bit hash of the id is far
+    cheaper than de-duplicating while parsing JSON; the exact clean-up only runs when a hash repeats.
+    """
+    # Sorting 10 M hashes and comparing neighbours takes half the time of grouping them.
+    repeated = con.execute(f"""SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
+                                                     FROM (SELECT hash(event_id) AS h FROM {table})) WHERE same""")
+    if not repeated.fetchone()[0]:
+        return 0
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(f"DELETE FROM {table} WHERE rowid NOT IN (SELECT min(rowid) FROM {table} GROUP BY event_id)")
+    return before - con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def batch_days(con, table: str) -> list[date]:
+    """The UTC days the rows of `table` fall on (its partitions)."""
+    return [d for (d,) in con.execute(f"SELECT DISTINCT CAST(ts AS DATE) FROM {table} ORDER BY 1").fetchall()]
+
+
+def drop_events_in_lake(con, table: str, lake_dir: str | Path) -> int:
+    """Delete from `table` the events already in the lake, reading only the partitions it touches."""
+    files = partition_files(lake_dir, batch_days(con, table))
+    if not files:
+        return 0
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT CAST(event_id AS UUID) FROM read_parquet($files))",
+                {"files": files})
+    return before - con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def clean_staging(lake_dir: str | Path) -> int:
+    """Remove staging folders of writers that died (call with the pipeline lock held)."""
+    root = Path(lake_dir) / STAGING
+    removed = 0
+    if root.is_dir():
+        for stale in root.iterdir():
+            shutil.rmtree(stale, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def new_run_id() -> str:
+    """A unique, sortable name for one writer run (file names and staging folders)."""
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_events(con, table: str, lake_dir: str | Path) -> int:
+    """Write the rows of TEMP TABLE `table` (core.events columns) that the lake lacks; return rows written.
+
+    Repeats within the batch and events already in the lake are dropped first, so afterwards `table` holds
+    exactly the rows written (what the aggregates add). Files are staged, then moved into their partitions.
+    """
+    drop_repeated_ids(con, table)
+    drop_events_in_lake(con, table, lake_dir)
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if not rows:
+        return 0
+    run = new_run_id()
+    staging = Path(lake_dir) / STAGING / run
+    staging.mkdir(parents=True)
+    columns = _casts(LAKE_COLUMNS)
+    # Sorted by ts inside each file: readers filtering on time skip row groups by their min/max.
+    con.execute(f"""COPY (SELECT {columns}, CAST(ts AS DATE) AS {PARTITION} FROM {table} ORDER BY ts)
+                    TO $staging (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PARTITION}),
+                                 FILENAME_PATTERN 'part-{run}-{{i}}')""", {"staging": str(staging)})
+    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+        target = events_root(lake_dir) / folder.name
+        target.mkdir(parents=True, exist_ok=True)
+        for part in sorted(folder.glob("*.parquet")):
+            _fsync(part)
+            os.replace(part, target / part.name)
+        _fsync(target)
+    shutil.rmtree(staging, ignore_errors=True)
+    return rows
+
+
+# ---- a fresh build starts from an empty lake --------------------------------------------------------
+def set_aside_events(lake_dir: str | Path, run: str) -> Path | None:
+    """Move the events folder to _replaced/<run> (a full rebuild re-ingests every log); None if empty."""
+    root = events_root(lake_dir)
+    if not root.exists():
+        return None
+    aside = Path(lake_dir) / REPLACED / run
+    aside.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(root, aside)
+    return aside
+
+
+def restore_events(lake_dir: str | Path, aside: Path) -> None:
+    """Put set-aside events back (the rebuild that replaced them did not publish)."""
+    shutil.rmtree(events_root(lake_dir), ignore_errors=True)
+    os.replace(aside, events_root(lake_dir))
+
+
+def recover_replaced(lake_dir: str | Path, published_run: str | None) -> None:
+    """After a killed rebuild: restore events it set aside unless its warehouse was published.
+
+    `published_run` is core.build_info.lake_generation of the published warehouse.
+    """
+    root = Path(lake_dir) / REPLACED
+    if not root.is_dir():
+        return
+    for aside in sorted(root.iterdir()):
+        if aside.name == published_run:
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            restore_events(lake_dir, aside)
+
+
+@contextlib.contextmanager
+def fresh_events(lake_dir: str | Path, run: str) -> Iterator[None]:
+    """Empty the events folder for a rebuild; restore it if the rebuild fails, drop it once it published."""
+    aside = set_aside_events(lake_dir, run)
+    try:
+        yield
+    except BaseException:
+        if aside is not None:
+            restore_events(lake_dir, aside)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+
+
+def move_table_to_lake(con, lake_dir: str | Path) -> int:
+    """Migration 007's file step: write core.events_before_lake into the lake and drop it; return rows written."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' "
+                       "AND table_name = 'events_before_lake'").fetchone()[0]:
+        return 0
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lake_migration AS "
+                f"SELECT {_casts(VIEW_TYPES)} FROM core.events_before_lake")
+    written = append_events(con, "lake_migration", lake_dir)
+    con.execute("DROP TABLE lake_migration")
+    con.execute("DROP TABLE core.events_before_lake")
+    return written
