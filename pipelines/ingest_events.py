@@ -58,7 +58,7 @@ def ingest_events_into(con, events_dir: str | Path, lake_dir: str | Path | None 
             loaded = append_events(con, BATCH, lake_dir)
         finally:
             con.execute("RESET preserve_insertion_order")
-        create_events_view(con, lake_dir)   # its first files turn the empty view into one over the lake
+        create_events_view(con, lake_dir, now)   # this copy shows the batch (and a killed run's files it took over)
         con.execute(
             f"""INSERT INTO raw.event_files BY NAME
                SELECT f.path, f.file_id, f.size_bytes, coalesce(old.rows_loaded, 0) + coalesce(c.n, 0) AS rows_loaded,

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from warehouse.lake import drop_events_in_lake, lake_dir_of
+from warehouse.lake import drop_events_in_lake, lake_state
 from warehouse.provenance import DEMO_FILE_PATTERN
 
 EVENT_TYPES = frozenset(
@@ -364,9 +364,10 @@ def create_live_events_view(con, events_dir: str | Path) -> int:
     # Drop pending events already loaded, not only those of partly ingested files: a client may re-send a
     # loaded event and it lands in a new file. Only the lake partitions of the pending events' days are
     # read (cheap at 100 M events); a warehouse that still holds events in a table is probed as it is.
-    lake = lake_dir_of(con)
+    lake, visible_until = lake_state(con)
     if lake is not None:
-        drop_events_in_lake(con, "pending_events", lake)
+        if visible_until is not None:
+            drop_events_in_lake(con, "pending_events", lake, visible_until)
     else:
         con.execute("DELETE FROM pending_events WHERE event_id IN (SELECT CAST(event_id AS UUID) FROM core.events)")
     con.execute(

@@ -78,30 +78,48 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def events_view_sql(lake_dir: str | Path) -> str:
-    """CREATE VIEW core.events over the lake's files, or over an empty typed relation while it has none."""
+def events_view_sql(lake_dir: str | Path, visible_until: datetime | None) -> str:
+    """CREATE VIEW core.events over the lake's files written up to `visible_until` (an ingested_at), or over
+    an empty typed relation while there is nothing to read."""
     columns = _casts(VIEW_TYPES)
-    if lake_has_files(lake_dir):
-        source = f"read_parquet({_literal(events_glob(lake_dir))}, hive_partitioning = true)"
+    if visible_until is not None and lake_has_files(lake_dir):
+        source = (f"read_parquet({_literal(events_glob(lake_dir))}, hive_partitioning = true) "
+                  f"WHERE ingested_at IS NULL OR ingested_at <= TIMESTAMP {_literal(visible_until.isoformat())}")
     else:
         nulls = ", ".join(f"CAST(NULL AS {kind}) AS {name}" for name, kind in LAKE_COLUMNS.items())
-        source = f"(SELECT {nulls} WHERE false)"
+        source = f"(SELECT {nulls}) WHERE false"
     return f"CREATE OR REPLACE VIEW core.events AS SELECT {columns} FROM {source}"
 
 
-def create_events_view(con, lake_dir: str | Path) -> None:
-    """(Re)create core.events over the lake and record the lake's folder in core.build_info."""
-    con.execute(events_view_sql(lake_dir))
-    con.execute("INSERT OR REPLACE INTO core.build_info (key, value) VALUES ('lake_dir', ?)",
-                [str(Path(lake_dir).resolve())])
+def create_events_view(con, lake_dir: str | Path, visible_until: datetime | None = None) -> None:
+    """(Re)create core.events over the lake, recording the lake's folder and how far the view reads.
+
+    The view shows the rows of ingests this warehouse published (ingested_at <= `visible_until`, kept in
+    core.build_info when not given): a session held open keeps its snapshot while the next ingest moves
+    files in, and files of a killed ingest stay hidden until the run that takes them over publishes.
+    """
+    if visible_until is None:
+        visible_until = lake_state(con)[1]
+    con.execute(events_view_sql(lake_dir, visible_until))
+    con.executemany("INSERT OR REPLACE INTO core.build_info (key, value) VALUES (?, ?)",
+                    [["lake_dir", str(Path(lake_dir).resolve())]]
+                    + ([["lake_visible_until", visible_until.isoformat()]] if visible_until else []))
+
+
+def lake_state(con) -> tuple[Path | None, datetime | None]:
+    """(the lake core.events reads, the last ingested_at it shows); lake None while events are in a table."""
+    facts = dict(con.execute("SELECT key, value FROM core.build_info "
+                             "WHERE key IN ('lake_dir', 'lake_visible_until')").fetchall())
+    is_view = con.execute("SELECT count(*) FROM duckdb_views() "
+                          "WHERE schema_name = 'core' AND view_name = 'events'").fetchone()[0]
+    until = facts.get("lake_visible_until")
+    return (Path(facts["lake_dir"]) if is_view and "lake_dir" in facts else None,
+            datetime.fromisoformat(until) if until else None)
 
 
 def lake_dir_of(con) -> Path | None:
     """The lake a warehouse's core.events reads (None for a warehouse that still holds events in a table)."""
-    row = con.execute("""SELECT value FROM core.build_info WHERE key = 'lake_dir' AND EXISTS (
-                             SELECT 1 FROM duckdb_views() WHERE schema_name = 'core' AND view_name = 'events')""")
-    row = row.fetchone()
-    return Path(row[0]) if row else None
+    return lake_state(con)[0]
 
 
 def drop_repeated_ids(con, table: str) -> int:
@@ -125,14 +143,20 @@ def batch_days(con, table: str) -> list[date]:
     return [d for (d,) in con.execute(f"SELECT DISTINCT CAST(ts AS DATE) FROM {table} ORDER BY 1").fetchall()]
 
 
-def drop_events_in_lake(con, table: str, lake_dir: str | Path) -> int:
-    """Delete from `table` the events already in the lake, reading only the partitions it touches."""
+def drop_events_in_lake(con, table: str, lake_dir: str | Path, visible_until: datetime | None = None) -> int:
+    """Delete from `table` the events already in the lake, reading only the partitions it touches.
+
+    A writer passes no `visible_until` (every file counts, a killed run's too); a reader passes the
+    warehouse's, so it drops only what its core.events shows.
+    """
     files = partition_files(lake_dir, batch_days(con, table))
     if not files:
         return 0
     before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT CAST(event_id AS UUID) FROM read_parquet($files))",
-                {"files": files})
+    con.execute(f"""DELETE FROM {table} WHERE event_id IN (
+                        SELECT CAST(event_id AS UUID) FROM read_parquet($files)
+                        WHERE $until IS NULL OR ingested_at IS NULL OR ingested_at <= $until)""",
+                {"files": files, "until": visible_until})
     return before - con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
@@ -145,6 +169,10 @@ def clean_staging(lake_dir: str | Path) -> int:
             shutil.rmtree(stale, ignore_errors=True)
             removed += 1
     return removed
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def new_run_id() -> str:
@@ -174,19 +202,20 @@ def append_events(con, table: str, lake_dir: str | Path) -> int:
     run = new_run_id()
     staging = Path(lake_dir) / STAGING / run
     staging.mkdir(parents=True)
-    columns = _casts(LAKE_COLUMNS)
-    # Sorted by ts inside each file: readers filtering on time skip row groups by their min/max.
-    con.execute(f"""COPY (SELECT {columns}, CAST(ts AS DATE) AS {PARTITION} FROM {table} ORDER BY ts)
-                    TO $staging (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PARTITION}),
-                                 FILENAME_PATTERN 'part-{run}-{{i}}')""", {"staging": str(staging)})
-    for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
-        target = events_root(lake_dir) / folder.name
-        target.mkdir(parents=True, exist_ok=True)
-        for part in sorted(folder.glob("*.parquet")):
-            _fsync(part)
-            os.replace(part, target / part.name)
-        _fsync(target)
-    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        # Sorted by ts inside each file: readers filtering on time skip row groups by their min/max.
+        con.execute(f"""COPY (SELECT {_casts(LAKE_COLUMNS)}, CAST(ts AS DATE) AS {PARTITION} FROM {table} ORDER BY ts)
+                        TO $staging (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PARTITION}),
+                                     FILENAME_PATTERN 'part-{run}-{{i}}')""", {"staging": str(staging)})
+        for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
+            target = events_root(lake_dir) / folder.name
+            target.mkdir(parents=True, exist_ok=True)
+            for part in sorted(folder.glob("*.parquet")):
+                _fsync(part)
+                os.replace(part, target / part.name)
+            _fsync(target)
+    finally:   # a failed write (a full disk) frees its space at once; moved files stay (the anti-join skips them)
+        shutil.rmtree(staging, ignore_errors=True)
     return rows
 
 
@@ -246,5 +275,6 @@ def move_table_to_lake(con, lake_dir: str | Path) -> int:
                 f"SELECT {_casts(VIEW_TYPES)} FROM core.events_before_lake")
     written = append_events(con, "lake_migration", lake_dir)
     con.execute("DROP TABLE lake_migration")
+    create_events_view(con, lake_dir, _now())
     con.execute("DROP TABLE core.events_before_lake")
     return written

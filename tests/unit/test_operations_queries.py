@@ -220,7 +220,7 @@ def test_ingest_adds_new_rows_to_the_aggregates_exactly_like_a_rebuild(tmp_path)
     con.execute(f"CREATE TEMP TABLE batch AS SELECT *, $at AS ingested_at FROM ({select_events_sql('$files')})",
                 {"files": [f.path for f in pending_event_files(con, events)], "at": stamp})
     assert append_events(con, "batch", lake_dir_of(con)) == len(PENDING) + 2
-    create_events_view(con, lake_dir_of(con))
+    create_events_view(con, lake_dir_of(con), stamp)
     assert sync_event_aggregates(con, "batch") == "added"
     incremental = _aggregates(con)
     refresh_event_aggregates(con)
