@@ -34,19 +34,9 @@ def write_lake_events(con, select_sql: str, params=None) -> int:
 
     `select_sql` yields core.events columns (missing ones are NULL); tests use it instead of an INSERT.
     """
-    from datetime import datetime
+    from warehouse.lake import load_events
 
-    from warehouse.lake import LAKE_COLUMNS, VIEW_TYPES, append_events, create_events_view, lake_dir_of
-
-    con.execute(f"CREATE OR REPLACE TEMP TABLE test_events AS {select_sql}", params or {})
-    given = {name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE test_events)").fetchall()}
-    columns = ", ".join(f"CAST({name if name in given else 'NULL'} AS {VIEW_TYPES[name]}) AS {name}"
-                        for name in LAKE_COLUMNS)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE test_events AS SELECT {columns} FROM test_events")
-    written = append_events(con, "test_events", lake_dir_of(con))
-    con.execute("DROP TABLE test_events")
-    create_events_view(con, lake_dir_of(con), datetime.now())
-    return written
+    return load_events(con, select_sql, params)
 
 
 PYTHON = sys.executable
