@@ -1,4 +1,4 @@
-"""Event-lake bench (issue 16): publish cost vs events stored, lake ingest vs DuckDB's raw read_json, 100 M. Prints JSON.
+"""Event-lake bench (issue 16): publish cost vs events stored, ingest vs raw read_json, 100 M events. Prints JSON.
 
 Usage: python bench/bench_lake.py [--folder /tmp/eduloop-lake-bench] [--sizes 1000000,10000000]
        [--big 100000000] [--slice 10000000] [--ops-repeats 20]
@@ -146,17 +146,20 @@ def grow_lake(folder: Path, target: int) -> dict:
         gen.execute(f"""COPY (
             SELECT CAST(uuid() AS VARCHAR) AS event_id,
                    ['page_view', 'page_view', 'page_view', 'impression', 'click', 'prediction'][i % 6 + 1] AS event,
-                   $first::TIMESTAMP + INTERVAL (i // {per_day}) DAY + INTERVAL ((i % {per_day}) * 86400 // {per_day}) SECOND AS ts,
+                   $first::TIMESTAMP + INTERVAL (i // {per_day}) DAY
+                       + INTERVAL ((i % {per_day}) * 86400 // {per_day}) SECOND AS ts,
                    'gen-' || (i // 6) AS session_id,
-                   CASE WHEN i % 6 IN (3, 4) THEN 'predict' ELSE ['predict', 'ebpm', 'recommend', 'operations'][i % 4 + 1]
-                   END AS page,
-                   NULL::VARCHAR AS student_id, CASE WHEN i % 6 IN (3, 4) THEN ['A', 'B'][i // 6 % 2 + 1] END AS variant,
+                   CASE WHEN i % 6 IN (3, 4) THEN 'predict'
+                        ELSE ['predict', 'ebpm', 'recommend', 'operations'][i % 4 + 1] END AS page,
+                   NULL::VARCHAR AS student_id,
+                   CASE WHEN i % 6 IN (3, 4) THEN ['A', 'B'][i // 6 % 2 + 1] END AS variant,
                    NULL::VARCHAR AS model_version, NULL::DOUBLE AS predicted,
                    CASE WHEN i % 997 = 0 THEN '{{"message": "generated"}}' END AS payload, NULL::INTEGER AS file_id,
                    TIMESTAMP '2026-01-01' AS ingested_at, 'demo' AS source,
                    CAST($first::TIMESTAMP + INTERVAL (i // {per_day}) DAY AS DATE) AS date
             FROM range({lo}, {hi}) r(i))
-            TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), FILENAME_PATTERN 'part-gen{chunk}-{{i}}')""",
+            TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date),
+                     FILENAME_PATTERN 'part-gen{chunk}-{{i}}')""",
                     {"first": first, "out": str(staging)})
     gen.close()
     for part in staging.glob("*/*.parquet"):

@@ -181,7 +181,8 @@ def new_run_id() -> str:
     return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or folder's entry to disk (a rename is durable once its folder is synced)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -212,9 +213,9 @@ def append_events(con, table: str, lake_dir: str | Path) -> int:
             target = events_root(lake_dir) / folder.name
             target.mkdir(parents=True, exist_ok=True)
             for part in sorted(folder.glob("*.parquet")):
-                _fsync(part)
+                fsync_path(part)
                 os.replace(part, target / part.name)
-            _fsync(target)
+            fsync_path(target)
     finally:   # a failed write (a full disk) frees its space at once; moved files stay (the anti-join skips them)
         shutil.rmtree(staging, ignore_errors=True)
     return rows

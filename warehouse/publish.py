@@ -20,7 +20,7 @@ from typing import Iterator
 
 import duckdb
 
-from warehouse.lake import REPLACED, clean_staging, fresh_events, new_run_id, recover_replaced
+from warehouse.lake import REPLACED, clean_staging, fresh_events, fsync_path, new_run_id, recover_replaced
 from warehouse.schema import apply_schema
 from warehouse.settings import get_settings
 
@@ -121,7 +121,7 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False,
                 con.execute("CHECKPOINT")
                 con.close()
                 os.replace(tmp, db_path)
-                _fsync_dir(db_path.parent)
+                fsync_path(db_path.parent)
             except BaseException:
                 if con is not None:
                     with contextlib.suppress(Exception):
@@ -129,11 +129,3 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False,
                 tmp.unlink(missing_ok=True)
                 Path(str(tmp) + ".wal").unlink(missing_ok=True)
                 raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -18,6 +18,7 @@ import pytest
 
 from pipelines.ingest_events import ingest_events
 from tests.helpers import PYTHON, ROOT
+from tests.helpers.files import small_tmpfs
 from warehouse.connection import read_only
 from warehouse.events import EventWriter
 from warehouse.lake import LAKE_COLUMNS, STAGING, events_root
@@ -154,7 +155,7 @@ KILLER = textwrap.dedent("""
     import os, signal, sys
     db, events, point = sys.argv[1], sys.argv[2], sys.argv[3]
     import warehouse.lake as lake
-    real_replace, real_fsync, moved = os.replace, lake._fsync, []
+    real_replace, real_fsync, moved = os.replace, lake.fsync_path, []
 
     def die():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -173,7 +174,7 @@ KILLER = textwrap.dedent("""
             die()
         real_fsync(path)
 
-    os.replace, lake._fsync = replace, fsync
+    os.replace, lake.fsync_path = replace, fsync
     if point == "rebuild":
         from pipelines.ingest_events import ingest_events_into
         from warehouse.publish import write_transaction
@@ -224,17 +225,8 @@ def test_a_fresh_build_resets_the_lake(fresh_dir, own_lake):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a 1 MB tmpfs here (needs root): {done.stderr.strip()[:200]}")
-    try:
+    with small_tmpfs(tmp_path / "disk") as mount:
         yield mount
-    finally:
-        if subprocess.run(["umount", str(mount)], check=False).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_disk_during_the_lake_write_publishes_nothing_and_loses_nothing(fresh_dir, small_disk, monkeypatch):
