@@ -54,7 +54,7 @@ def child(args: list[str], env: dict | None = None) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{args[:4]} failed: {err[-2000:]}")
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024), "stdout": out.strip()[-500:]}
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "stdout": out.strip().splitlines()[-1]}
 
 
 def write_demo_files(events_dir: Path, n_events: int, seed: int) -> None:
@@ -69,7 +69,7 @@ def write_demo_files(events_dir: Path, n_events: int, seed: int) -> None:
 
 RAW = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[1])
+con = duckdb.connect(sys.argv[1], config={"enable_progress_bar": False})
 files = sys.argv[2:]
 con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [files])
 con.execute("CHECKPOINT")
