@@ -69,7 +69,8 @@ def write_demo_files(events_dir: Path, n_events: int, seed: int) -> None:
 
 RAW = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[1], config={"enable_progress_bar": False})
+con = duckdb.connect(sys.argv[1])
+con.execute("SET enable_progress_bar = false")
 files = sys.argv[2:]
 con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [files])
 con.execute("CHECKPOINT")
