@@ -142,6 +142,7 @@ def grow_lake(folder: Path, target: int) -> dict:
     gen.execute("SET preserve_insertion_order = false")
     started = time.perf_counter()
     staging = folder / "lake" / "_gen"
+    staging.mkdir(parents=True, exist_ok=True)
     for chunk in range(0, days, 30):   # 30 days per COPY keeps the open partitions (and memory) bounded
         lo, hi = chunk * per_day, min(missing, (chunk + 30) * per_day)
         gen.execute(f"""COPY (
@@ -161,9 +162,9 @@ def grow_lake(folder: Path, target: int) -> dict:
             FROM range({lo}, {hi}) r(i))
             TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date),
                      FILENAME_PATTERN 'part-gen{chunk}-{{i}}')""",
-                    {"first": first, "out": str(staging)})
+                    {"first": first, "out": str(staging / f"chunk{chunk}")})
     gen.close()
-    for part in staging.glob("*/*.parquet"):
+    for part in staging.glob("*/*/*.parquet"):
         target_dir = events_root(folder / "lake") / part.parent.name
         target_dir.mkdir(parents=True, exist_ok=True)
         os.replace(part, target_dir / part.name)
@@ -217,6 +218,7 @@ def main() -> None:
         entry = {"write_jsonl_s": round(time.perf_counter() - started, 1), **ingest_vs_raw(folder)}
         entry.update(publish_times(folder))
         result["sizes"][str(size)] = entry
+        print(json.dumps({"size": size, **entry}), file=sys.stderr, flush=True)   # progress of a long run
     if args.big:
         big = {**grow_lake(folder, args.big), "rebuild_aggregates_s": rebuild_aggregates(folder)}
         big.update({f"before_slice_{k}": v for k, v in publish_times(folder).items()})
