@@ -205,8 +205,8 @@ def append_events(con, table: str, lake_dir: str | Path) -> int:
     staging = Path(lake_dir) / STAGING / run
     staging.mkdir(parents=True)
     try:
-        # Sorted by ts inside each file: readers filtering on time skip row groups by their min/max.
-        con.execute(f"""COPY (SELECT {_casts(LAKE_COLUMNS)}, CAST(ts AS DATE) AS {PARTITION} FROM {table} ORDER BY ts)
+        # Unsorted: sorting a 10 M-event batch by ts doubled the write (and spills past the writer's memory).
+        con.execute(f"""COPY (SELECT {_casts(LAKE_COLUMNS)}, CAST(ts AS DATE) AS {PARTITION} FROM {table})
                         TO $staging (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({PARTITION}),
                                      FILENAME_PATTERN 'part-{run}-{{i}}')""", {"staging": str(staging)})
         for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
