@@ -16,10 +16,6 @@ os.environ["EDULOOP_TEST_RUN_DIR"] = str(_RUN_DIR)
 os.environ["EDULOOP_DATA_DIR"] = str(_RUN_DIR)
 os.environ["EDULOOP_DB"] = str(_RUN_DIR / "warehouse.duckdb")
 os.environ["EDULOOP_EVENTS_DIR"] = str(_RUN_DIR / "events")
-# The shared warehouse's event lake; every test gets its own (see `own_lake`), so a test that builds or
-# ingests into a private warehouse never adds to, or resets, another warehouse's events.
-RUN_LAKE = _RUN_DIR / "lake"   # tests.helpers.run_lake()
-os.environ["EDULOOP_LAKE"] = str(RUN_LAKE)
 os.environ.pop("EDULOOP_ADMIN_PASSWORD", None)
 AS_OF = date(2026, 11, 1)
 
@@ -59,23 +55,10 @@ def built_warehouse() -> Path:
     with open(lock, "a+") as fh:   # xdist workers share the folder: build once
         fcntl.flock(fh, fcntl.LOCK_EX)
         if not db.exists():
-            own = os.environ.get("EDULOOP_LAKE")
-            os.environ["EDULOOP_LAKE"] = str(RUN_LAKE)   # its events live in the run's lake
-            try:
-                build(BuildOptions(db_path=db, events_dir=Path(os.environ["EDULOOP_EVENTS_DIR"]),
-                                   scale=1000, seed=7, as_of=AS_OF, quiet=True, post_steps=post_build_steps()))
-            finally:
-                os.environ["EDULOOP_LAKE"] = own or str(RUN_LAKE)
+            build(BuildOptions(db_path=db, events_dir=Path(os.environ["EDULOOP_EVENTS_DIR"]),
+                               scale=1000, seed=7, as_of=AS_OF, quiet=True, post_steps=post_build_steps()))
         fcntl.flock(fh, fcntl.LOCK_UN)
     return db
-
-
-@pytest.fixture(autouse=True)
-def own_lake(tmp_path_factory, monkeypatch) -> Path:
-    """This test's own event lake (EDULOOP_LAKE): what it builds or ingests stays out of other tests' lakes."""
-    lake = tmp_path_factory.mktemp("lake")
-    monkeypatch.setenv("EDULOOP_LAKE", str(lake))
-    return lake
 
 
 @pytest.fixture

@@ -22,6 +22,10 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import duckdb
+
+from warehouse.settings import get_settings
+
 # Columns of the Parquet files (portable types) and of the core.events view (the warehouse's types).
 LAKE_COLUMNS = {
     "event_id": "VARCHAR", "event": "VARCHAR", "ts": "TIMESTAMP", "session_id": "VARCHAR", "page": "VARCHAR",
@@ -33,6 +37,40 @@ EVENTS = "events"
 STAGING = "_staging"
 REPLACED = "_replaced"
 PARTITION = "date"
+
+
+def lake_for(db_path: str | Path | None, recorded: Path | None = None) -> Path | None:
+    """The event lake of a warehouse file. EDULOOP_LAKE when set; else the lake the warehouse records
+    (`recorded`: a copied warehouse keeps reading its events); else $EDULOOP_DATA_DIR/lake for the configured
+    warehouse (EDULOOP_DB) and `<name>.lake/` beside any other file, so that a build of another warehouse
+    (a test, `--db /tmp/x.duckdb`) never adds to, or resets, the configured warehouse's events."""
+    settings = get_settings()
+    if settings.lake_dir != settings.data_dir / "lake":   # EDULOOP_LAKE set: the operator's choice
+        return settings.lake_dir
+    if recorded is not None:
+        return recorded
+    if db_path is None:   # a warehouse in memory has no lake of its own
+        return None
+    path = Path(db_path)
+    if path.resolve() == settings.db_path.resolve():
+        return settings.lake_dir
+    return path.with_name(f"{path.stem}.lake")
+
+
+def recorded_lake(con) -> Path | None:
+    """The lake a warehouse recorded in core.build_info (None for a new or a pre-lake warehouse)."""
+    try:
+        row = con.execute("SELECT value FROM core.build_info WHERE key = 'lake_dir'").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return Path(row[0]) if row else None
+
+
+def connection_lake(con) -> Path | None:
+    """The lake of the warehouse file a connection has open (None in memory: pass a lake explicitly)."""
+    recorded = recorded_lake(con)
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    return lake_for(None if path in (None, "", ":memory:") else path, recorded)
 
 
 def events_root(lake_dir: str | Path) -> Path:
@@ -78,11 +116,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def events_view_sql(lake_dir: str | Path, visible_until: datetime | None) -> str:
+def events_view_sql(lake_dir: str | Path | None, visible_until: datetime | None) -> str:
     """CREATE VIEW core.events over the lake's files written up to `visible_until` (an ingested_at), or over
     an empty typed relation while there is nothing to read."""
     columns = _casts(VIEW_TYPES)
-    if visible_until is not None and lake_has_files(lake_dir):
+    if lake_dir is not None and visible_until is not None and lake_has_files(lake_dir):
         source = (f"read_parquet({_literal(events_glob(lake_dir))}, hive_partitioning = true) "
                   f"WHERE ingested_at IS NULL OR ingested_at <= TIMESTAMP {_literal(visible_until.isoformat())}")
     else:
@@ -91,7 +129,7 @@ def events_view_sql(lake_dir: str | Path, visible_until: datetime | None) -> str
     return f"CREATE OR REPLACE VIEW core.events AS SELECT {columns} FROM {source}"
 
 
-def create_events_view(con, lake_dir: str | Path, visible_until: datetime | None = None) -> None:
+def create_events_view(con, lake_dir: str | Path | None, visible_until: datetime | None = None) -> None:
     """(Re)create core.events over the lake, recording the lake's folder and how far the view reads.
 
     The view shows the rows of ingests this warehouse published (ingested_at <= `visible_until`, kept in
@@ -101,6 +139,8 @@ def create_events_view(con, lake_dir: str | Path, visible_until: datetime | None
     if visible_until is None:
         visible_until = lake_state(con)[1]
     con.execute(events_view_sql(lake_dir, visible_until))
+    if lake_dir is None:   # a warehouse in memory without a lake: an empty core.events
+        return
     con.executemany("INSERT OR REPLACE INTO core.build_info (key, value) VALUES (?, ?)",
                     [["lake_dir", str(Path(lake_dir).resolve())]]
                     + ([["lake_visible_until", visible_until.isoformat()]] if visible_until else []))
@@ -283,11 +323,13 @@ def load_events(con, select_sql: str, params=None, lake_dir: str | Path | None =
     return written
 
 
-def move_table_to_lake(con, lake_dir: str | Path) -> int:
+def move_table_to_lake(con, lake_dir: str | Path | None) -> int:
     """Migration 007's file step: write core.events_before_lake into the lake and drop it; return rows written."""
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'core' "
                        "AND table_name = 'events_before_lake'").fetchone()[0]:
         return 0
+    if lake_dir is None:
+        raise ValueError("a warehouse in memory has no event lake for its events: pass lake_dir")
     written = load_events(con, "SELECT * FROM core.events_before_lake", lake_dir=lake_dir)
     con.execute("DROP TABLE core.events_before_lake")
     return written

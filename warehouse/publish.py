@@ -20,7 +20,16 @@ from typing import Iterator
 
 import duckdb
 
-from warehouse.lake import REPLACED, clean_staging, fresh_events, fsync_path, new_run_id, recover_replaced
+from warehouse.lake import (
+    REPLACED,
+    clean_staging,
+    fresh_events,
+    fsync_path,
+    lake_for,
+    new_run_id,
+    recorded_lake,
+    recover_replaced,
+)
 from warehouse.schema import apply_schema
 from warehouse.settings import get_settings
 
@@ -87,20 +96,22 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False,
                       lake_dir: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a read-write connection to a private copy; publish it atomically on success.
 
-    With `fresh=True` the copy starts empty (a full rebuild) and so does the event lake's events folder
+    With `fresh=True` the copy starts empty (a full rebuild) and so does its event lake's events folder
     (set aside, restored if the rebuild fails); otherwise it starts from the published file. On any
     exception the copy is discarded and the published file is untouched. core.events reads the lake
-    `lake_dir` (default: EDULOOP_LAKE).
+    `lake_dir` (default: warehouse.lake.lake_for).
     """
     db_path = Path(db_path)
-    lake_dir = Path(lake_dir) if lake_dir is not None else get_settings().lake_dir
     with pipeline_lock(db_path):
         clean_orphans(db_path)
-        _recover_lake(db_path, lake_dir)
         run = new_run_id()
         tmp = db_path.with_name(f"{db_path.name}.next-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         con = None
-        with fresh_events(lake_dir, run) if fresh else contextlib.nullcontext():
+        lake = Path(lake_dir) if lake_dir is not None else None
+        if fresh:
+            lake = lake or lake_for(db_path)
+            _recover_lake(db_path, lake)
+        with fresh_events(lake, run) if fresh else contextlib.nullcontext():
             try:
                 # Inside the try: a copy that fails half way (a full disk) must not leave an orphan.
                 if db_path.exists() and not fresh:
@@ -109,7 +120,10 @@ def write_transaction(db_path: str | Path, *, fresh: bool = False,
                 con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY,
                                                        # A bounded buffer pool: big builds spill instead of swelling.
                                                        "memory_limit": get_settings().writer_memory_limit})
-                apply_schema(con, lake_dir)
+                if not fresh:
+                    lake = lake or lake_for(db_path, recorded_lake(con))
+                    _recover_lake(db_path, lake)
+                apply_schema(con, lake)
                 if fresh:   # names the events folder this rebuild owns (see _recover_lake)
                     con.execute("INSERT OR REPLACE INTO core.build_info (key, value) VALUES ('lake_generation', ?)",
                                 [run])

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.lake import create_events_view, move_table_to_lake
-from warehouse.settings import get_settings
+from warehouse.lake import connection_lake, create_events_view, move_table_to_lake
 
 SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "45_ops.sql",
              "46_recsys.sql", "47_experiments.sql", "50_mart.sql")
@@ -79,10 +78,11 @@ def schema_version(con) -> int:
 def apply_schema(con: duckdb.DuckDBPyConnection, lake_dir: str | Path | None = None) -> list[int]:
     """Create what is missing, run pending migrations, (re)create the views; return the versions run.
 
-    core.events is a view over the event lake `lake_dir` (default: the settings' EDULOOP_LAKE).
+    core.events is a view over the event lake `lake_dir` (default: the lake of the connection's file,
+    warehouse.lake.connection_lake; none in memory, where core.events stays empty until one is given).
     """
     if lake_dir is None:
-        lake_dir = get_settings().lake_dir
+        lake_dir = connection_lake(con)
     fresh = not table_columns(con, "core", "events") and not table_columns(con, "core", "schema_version")
     statements = [s.query for name in SQL_FILES for s in duckdb.extract_statements(read_sql(name))]
     for statement in statements:

@@ -24,19 +24,12 @@ def run_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_lake() -> Path:
-    """The event lake of the run's shared warehouse (each test has its own EDULOOP_LAKE)."""
-    return Path(os.environ["EDULOOP_TEST_RUN_DIR"]) / "lake"
-
-
-def write_lake_events(con, select_sql: str, params=None) -> int:
-    """Add events to the lake a warehouse connection reads, through the lake writer; return rows written.
-
-    `select_sql` yields core.events columns (missing ones are NULL); tests use it instead of an INSERT.
-    """
+def write_lake_events(con, select_sql: str, params=None, lake_dir: Path | None = None) -> int:
+    """Add events to the lake a warehouse connection reads (`lake_dir` for one in memory), through the lake
+    writer; return rows written. `select_sql` yields core.events columns (missing ones are NULL)."""
     from warehouse.lake import load_events
 
-    return load_events(con, select_sql, params)
+    return load_events(con, select_sql, params, lake_dir)
 
 
 PYTHON = sys.executable

@@ -93,11 +93,10 @@ def test_views_are_queryable_and_unique_on_their_grain(demo_db):
         assert rows > 0 and rows == distinct, view
 
 
-def test_build_is_deterministic(tmp_path, monkeypatch):
+def test_build_is_deterministic(tmp_path):
     dbs = []
     for name in ("a", "b"):
         db = tmp_path / f"{name}.duckdb"
-        monkeypatch.setenv("EDULOOP_LAKE", str(tmp_path / f"lake-{name}"))   # a lake belongs to one warehouse
         build(BuildOptions(db_path=db, events_dir=tmp_path / f"ev-{name}", scale=500, seed=9,
                            as_of=date(2026, 11, 1), quiet=True))
         dbs.append(db)

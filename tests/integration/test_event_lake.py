@@ -21,7 +21,7 @@ from tests.helpers import PYTHON, ROOT
 from tests.helpers.files import small_tmpfs
 from warehouse.connection import read_only
 from warehouse.events import EventWriter
-from warehouse.lake import LAKE_COLUMNS, STAGING, events_root
+from warehouse.lake import LAKE_COLUMNS, STAGING, events_root, lake_for
 from warehouse.schema import apply_schema
 
 DAY0 = datetime(2026, 10, 1, 9, tzinfo=timezone.utc)
@@ -60,18 +60,19 @@ def test_core_events_is_an_empty_typed_view_on_a_new_warehouse():
                        "WHERE table_schema = 'core' AND table_name = 'events'").fetchone() == ("VIEW",)
 
 
-def test_ingest_writes_hive_partitions_once_and_only_new_lines_later(fresh_dir, own_lake):
+def test_ingest_writes_hive_partitions_once_and_only_new_lines_later(fresh_dir):
     db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    lake = lake_for(db)
     writer = EventWriter(events)
     first = writer.write_many(_events(30))
     assert ingest_events(db, events).loaded == 30
     assert ingest_events(db, events).loaded == 0                       # a re-run adds nothing
-    folders = sorted(p.name for p in events_root(own_lake).iterdir())
+    folders = sorted(p.name for p in events_root(lake).iterdir())
     assert folders == ["date=2026-10-01", "date=2026-10-02", "date=2026-10-03"]
     later = writer.write_many(_events(6, days=1))                       # the same file grows
     assert ingest_events(db, events).loaded == 6
-    assert sorted(_lake_ids(own_lake)) == sorted(e["event_id"] for e in first + later)
-    files = sorted(str(p) for p in events_root(own_lake).glob("*/*.parquet"))
+    assert sorted(_lake_ids(lake)) == sorted(e["event_id"] for e in first + later)
+    files = sorted(str(p) for p in events_root(lake).glob("*/*.parquet"))
     assert all(Path(f).name.startswith("part-") for f in files)
     meta = duckdb.sql("SELECT DISTINCT compression FROM parquet_metadata($f)", params={"f": files}).fetchall()
     assert meta == [("ZSTD",)]
@@ -82,24 +83,25 @@ def test_ingest_writes_hive_partitions_once_and_only_new_lines_later(fresh_dir, 
     with read_only(db) as con:
         # each file sits in the partition of its rows' UTC day, and the view reads every one of them
         assert con.execute("SELECT count(*) FROM core.events").fetchone() == (36,)
-        by_day = con.execute(f"""SELECT count(*) FROM read_parquet('{events_root(own_lake)}/*/*.parquet',
+        by_day = con.execute(f"""SELECT count(*) FROM read_parquet('{events_root(lake)}/*/*.parquet',
                                  hive_partitioning = true) WHERE CAST(ts AS DATE) <> date""").fetchone()
         assert by_day == (0,)
         assert con.execute("SELECT sum(events) FROM mart.event_counts_daily").fetchone() == (36,)
-    assert not any((own_lake / STAGING).iterdir())
+    assert not any((lake / STAGING).iterdir())
 
 
-def test_publish_copies_only_the_small_file(fresh_dir, own_lake):
+def test_publish_copies_only_the_small_file(fresh_dir):
     db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    lake = lake_for(db)
     writer = EventWriter(events)
     writer.write_many(_events(1_000, session="one"))
     ingest_events(db, events)
     small, used = db.stat().st_size, _used_blocks(db)
-    lake_small = sum(p.stat().st_size for p in events_root(own_lake).glob("*/*.parquet"))
+    lake_small = sum(p.stat().st_size for p in events_root(lake).glob("*/*.parquet"))
     for _ in range(10):
         writer.write_many(_events(20_000, session="one", pad=2))
     ingest_events(db, events)
-    lake_big = sum(p.stat().st_size for p in events_root(own_lake).glob("*/*.parquet"))
+    lake_big = sum(p.stat().st_size for p in events_root(lake).glob("*/*.parquet"))
     with read_only(db) as con:
         assert con.execute("SELECT count(*) FROM core.events").fetchone() == (201_000,)
     assert lake_big > lake_small + 5_000_000                            # 200 k events went to the lake
@@ -187,8 +189,9 @@ KILLER = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("point", ["after_staging", "mid_rename", "before_publish", "rebuild"])
-def test_kill_9_during_lake_ingest_loses_and_doubles_nothing(fresh_dir, own_lake, point):
+def test_kill_9_during_lake_ingest_loses_and_doubles_nothing(fresh_dir, point):
     db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    lake = lake_for(db)
     writer = EventWriter(events)
     writer.write_many(_events(200))
     ingest_events(db, events)                                           # a published warehouse with events
@@ -202,25 +205,27 @@ def test_kill_9_during_lake_ingest_loses_and_doubles_nothing(fresh_dir, own_lake
     ingest_events(db, events)                                           # one more ordinary run
     expected = _jsonl_ids(events)
     assert len(expected) == 3_240
-    assert sorted(_lake_ids(own_lake)) == sorted(expected)              # every event exactly once
+    assert sorted(_lake_ids(lake)) == sorted(expected)              # every event exactly once
     with read_only(db) as con:
         assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.events").fetchone() == (3_240, 3_240)
         assert con.execute("SELECT sum(events) FROM mart.event_counts_daily").fetchone() == (3_240,)
         assert con.execute("SELECT sum(rows_loaded) FROM raw.event_files").fetchone()[0] <= 3_240
-    assert not list(own_lake.glob(f"{STAGING}/*")) and not list(own_lake.glob("_replaced/*"))   # cleaned up
+    assert not list(lake.glob(f"{STAGING}/*")) and not list(lake.glob("_replaced/*"))   # cleaned up
 
 
-def test_a_fresh_build_resets_the_lake(fresh_dir, own_lake):
+def test_a_fresh_build_resets_the_lake(fresh_dir):
     from tests.helpers.ops import build_data_only
 
     db, events = build_data_only(fresh_dir, scale=100, seed=3)
+    lake = lake_for(db)
+    assert lake == fresh_dir / "warehouse.lake"                      # beside a warehouse other than EDULOOP_DB
     with read_only(db) as con:
         first = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
-    assert first > 0 and len(_lake_ids(own_lake)) == first
+    assert first > 0 and len(_lake_ids(lake)) == first
     build_data_only(fresh_dir, scale=100, seed=4)                       # demo events regenerated with new ids
     with read_only(db) as con:
         again = con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.events").fetchone()
-    assert again[0] == again[1] == len(_lake_ids(own_lake)) == len(_jsonl_ids(events))
+    assert again[0] == again[1] == len(_lake_ids(lake)) == len(_jsonl_ids(events))
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from warehouse.schema import apply_schema
 
 
 @pytest.fixture
-def con():
+def con(tmp_path):
     con = duckdb.connect()
-    apply_schema(con)
+    apply_schema(con, tmp_path / "lake")   # in memory: its events go to this lake
     for alert_id, rule, subject in (
         ("a1", "error_rate", "h10"),
         ("a2", "feature_drift", "lunch"),

@@ -55,9 +55,9 @@ def test_spec_normalises_allocation():
 
 
 @pytest.fixture
-def con():
+def con(tmp_path):
     con = duckdb.connect()
-    apply_schema(con)
+    apply_schema(con, tmp_path / "lake")   # in memory: its events go to this lake
     insert_experiment(con, key="advice-v1", kind="ab", variants=["A", "B"], allocation=[0.5, 0.5],
                       primary_action="follow")
     yield con
