@@ -47,7 +47,7 @@ def lake_for(db_path: str | Path | None, recorded: Path | None = None) -> Path |
     settings = get_settings()
     if settings.lake_dir != settings.data_dir / "lake":   # EDULOOP_LAKE set: the operator's choice
         return settings.lake_dir
-    if recorded is not None:
+    if recorded is not None and (recorded.exists() or db_path is None):   # a moved data folder: the default
         return recorded
     if db_path is None:   # a warehouse in memory has no lake of its own
         return None
