@@ -1,8 +1,10 @@
-"""Job: load new lines of the event log files into core.events, idempotently.
+"""Job: load new lines of the event log files into the event lake (core.events), idempotently.
 
-Safe to re-run and safe to kill: every run works on a private copy of the warehouse that is
-published atomically, rows are de-duplicated by event_id against what is already loaded, and
-the per-file sizes recorded in raw.event_files advance in the same published copy.
+Safe to re-run and safe to kill (-9): under the pipeline lock, new rows are de-duplicated by event_id
+within the batch and against the lake partitions the batch touches, staged as Parquet and moved into
+their partitions (warehouse/lake.py); then the per-file sizes in raw.event_files and the Operations
+aggregates advance in a private copy of the small warehouse file, published atomically. A run killed
+anywhere re-reads from the last published sizes, and the anti-join skips what already reached the lake.
 """
 from __future__ import annotations
 
@@ -11,9 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from warehouse.connection import read_only
-from warehouse.events import drop_repeated_ids, event_file_ids, pending_event_files, select_events_sql
+from warehouse.events import event_file_ids, pending_event_files, select_events_sql
+from warehouse.lake import append_events, create_events_view, lake_dir_of
 from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
+
+# The rows one run adds (TEMP TABLE): written to the lake, then added to the aggregates.
+BATCH = "ingest_batch"
 
 
 @dataclass
@@ -29,43 +35,46 @@ class EventLoadSummary:
         return {"files": self.files, "loaded": self.loaded, "total_events": self.total}
 
 
-def ingest_events_into(con, events_dir: str | Path) -> EventLoadSummary:
-    """Load every grown or new event file into an open writer connection."""
+def ingest_events_into(con, events_dir: str | Path, lake_dir: str | Path | None = None) -> EventLoadSummary:
+    """Load every grown or new event file into the lake, then bring an open writer connection in step.
+
+    `lake_dir` defaults to the lake the connection's core.events reads.
+    """
+    lake_dir = lake_dir if lake_dir is not None else lake_dir_of(con)
     pending = pending_event_files(con, events_dir)
     loaded = 0
     if pending:
         paths = [f.path for f in pending]
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        # Sizes were taken before reading: lines appended meanwhile are loaded now and the file
-        # is re-read next run, where the event_id anti-join skips them.
-        before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
         ids = event_file_ids(con, paths)
-        new_rows = select_events_sql("$files", "$ids", distinct=False)
-        # Against an empty table there is nothing to skip; otherwise drop ids already loaded.
-        anti = "" if before == 0 else "ANTI JOIN core.events e USING (event_id)"
-        # Row order in core.events carries no meaning (readers sort by ts); letting DuckDB write
-        # rows in any order makes this parallel load ~25 % faster and lighter on memory.
+        # Files are re-read whole: lines appended while this runs are loaded now, and lines loaded by an
+        # earlier (or killed) run are dropped by the lake's anti-join over the days they fall on.
+        # Row order carries no meaning (readers sort by ts): a parallel, unordered read is ~25 % faster.
         con.execute("SET preserve_insertion_order = false")
         try:
-            con.execute(f"INSERT INTO core.events BY NAME SELECT n.*, $now AS ingested_at FROM ({new_rows}) n {anti}",
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS SELECT n.*, $now AS ingested_at "
+                        f"FROM ({select_events_sql('$files', '$ids', distinct=False)}) n",
                         {"files": paths, "ids": ids, "now": now})
+            loaded = append_events(con, BATCH, lake_dir)
         finally:
             con.execute("RESET preserve_insertion_order")
-        drop_repeated_ids(con, now)
-        loaded = con.execute("SELECT count(*) FROM core.events").fetchone()[0] - before
+        create_events_view(con, lake_dir, now)   # this copy shows the batch (and a killed run's files it took over)
         con.execute(
-            """INSERT INTO raw.event_files BY NAME
-               SELECT f.path, f.file_id, f.size_bytes, coalesce(c.n, 0) AS rows_loaded, $now AS ingested_at
+            f"""INSERT INTO raw.event_files BY NAME
+               SELECT f.path, f.file_id, f.size_bytes, coalesce(old.rows_loaded, 0) + coalesce(c.n, 0) AS rows_loaded,
+                      $now AS ingested_at
                FROM (SELECT unnest($paths) AS path, unnest($ids) AS file_id, unnest($sizes) AS size_bytes) f
-               LEFT JOIN (SELECT file_id, count(*) AS n FROM core.events
-                          WHERE file_id IN (SELECT unnest($ids)) GROUP BY 1) c USING (file_id)
+               LEFT JOIN raw.event_files old ON old.path = f.path
+               LEFT JOIN (SELECT file_id, count(*) AS n FROM {BATCH} GROUP BY 1) c ON c.file_id = f.file_id
                ON CONFLICT (path) DO UPDATE SET size_bytes = excluded.size_bytes,
                    rows_loaded = excluded.rows_loaded, ingested_at = excluded.ingested_at""",
             {"paths": paths, "ids": ids, "sizes": [f.size_bytes for f in pending], "now": now},
         )
-    # The Operations tab reads daily aggregates, not millions of events: keep them in step.
-    sync_event_aggregates(con, now if pending else None)
-    apply_alert_acks(con)
+    # The Operations tab reads daily aggregates, not millions of events: add this batch to them (no lake scan).
+    sync_event_aggregates(con, BATCH if pending else None)
+    if pending:
+        apply_alert_acks(con, BATCH)
+        con.execute(f"DROP TABLE {BATCH}")
     total = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
     return EventLoadSummary(len(pending), loaded, total)
 

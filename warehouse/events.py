@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from warehouse.lake import drop_events_in_lake, lake_state
 from warehouse.provenance import DEMO_FILE_PATTERN
 
 EVENT_TYPES = frozenset(
@@ -357,7 +358,7 @@ def select_events_sql(files_param: str = "$files", file_ids_param: str | None = 
 
     `file_ids_param` names a list aligned with the files: each row gets its file's id (else NULL).
     With `distinct`, one row per event_id is kept (a client may re-send an event). Ingest passes
-    distinct=False and removes repeats after loading (`drop_repeated_ids`), which is much cheaper.
+    distinct=False and removes repeats after loading (`warehouse.lake.drop_repeated_ids`), much cheaper.
     """
     columns = ", ".join(f"'{k}': '{v}'" for k, v in JSON_COLUMNS.items())
     file_id = "NULL" if file_ids_param is None else \
@@ -386,43 +387,22 @@ def event_file_ids(con, paths: list[str]) -> list[int]:
     return ids
 
 
-def drop_repeated_ids(con, ingested_at) -> int:
-    """Keep one row per event_id among the rows just inserted with `ingested_at`; return rows dropped.
-
-    A client may re-send an event (same id) within one batch. Checking the stored rows on a 64-bit
-    hash of the id is far cheaper than de-duplicating while parsing JSON; the exact (string) clean-up
-    only runs when a hash repeats.
-    """
-    # Sorting 10 M hashes and comparing neighbours takes half the time of grouping them.
-    repeated = con.execute(
-        """SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
-                                 FROM (SELECT hash(event_id) AS h FROM core.events WHERE ingested_at = $at))
-           WHERE same""", {"at": ingested_at}).fetchone()[0]
-    if not repeated:
-        return 0
-    before = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
-    con.execute(
-        """DELETE FROM core.events WHERE ingested_at = $at AND rowid NOT IN (
-               SELECT min(rowid) FROM core.events WHERE ingested_at = $at GROUP BY event_id)""",
-        {"at": ingested_at})
-    return before - con.execute("SELECT count(*) FROM core.events").fetchone()[0]
-
-
 def create_live_events_view(con, events_dir: str | Path) -> int:
     """Create TEMP VIEW live_events = ingested events + not-yet-ingested ones; return pending file count."""
     pending = [f.path for f in pending_event_files(con, events_dir)]
     if not pending:
         con.execute("CREATE OR REPLACE TEMP VIEW live_events AS SELECT * EXCLUDE (ingested_at) FROM core.events")
         return 0
-    # Anti-join against every loaded event, not only those of partly ingested files: a client may
-    # re-send an already loaded event and it lands in a new file. The join builds on the (small)
-    # pending side and probes only the event_id column of core.events.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE pending_events AS
-            SELECT p.* FROM ({select_events_sql('$files')}) p
-            ANTI JOIN (SELECT event_id FROM core.events) e USING (event_id)""",
-        {"files": pending},
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE pending_events AS {select_events_sql('$files')}", {"files": pending})
+    # Drop pending events already loaded, not only those of partly ingested files: a client may re-send a
+    # loaded event and it lands in a new file. Only the lake partitions of the pending events' days are
+    # read (cheap at 100 M events); a warehouse that still holds events in a table is probed as it is.
+    lake, visible_until = lake_state(con)
+    if lake is not None:
+        if visible_until is not None:
+            drop_events_in_lake(con, "pending_events", lake, visible_until)
+    else:
+        con.execute("DELETE FROM pending_events WHERE event_id IN (SELECT CAST(event_id AS UUID) FROM core.events)")
     con.execute(
         """CREATE OR REPLACE TEMP VIEW live_events AS
            SELECT * EXCLUDE (ingested_at) FROM core.events UNION ALL BY NAME SELECT * FROM pending_events"""

@@ -54,26 +54,28 @@ def refresh_event_aggregates(con) -> None:
     con.execute("INSERT OR REPLACE INTO core.build_info VALUES ('ops_aggregates_version', ?)", [AGGREGATES_VERSION])
 
 
-def sync_event_aggregates(con, ingested_at=None) -> str:
+def sync_event_aggregates(con, batch: str | None = None) -> str:
     """Bring the aggregates in step with core.events after an ingest; return 'current', 'added' or 'rebuilt'.
 
-    When they covered every event except the rows stamped `ingested_at`, only those rows are added;
-    otherwise (first run, new version, anything unexpected) everything is rebuilt.
+    `batch` names the TEMP TABLE of rows the ingest just added to the lake. When the aggregates covered
+    every event except those, only the batch is added (no lake scan); otherwise (first run, new version,
+    a killed earlier run, anything unexpected) everything is rebuilt.
     """
+    if batch is not None and not batch.isidentifier():
+        raise ValueError(f"not a table name: {batch!r}")
     ok, covered = _aggregates_state(con)
     total = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
     if ok and covered == total:
         return "current"
-    new = 0 if ingested_at is None else \
-        con.execute("SELECT count(*) FROM core.events WHERE ingested_at = ?", [ingested_at]).fetchone()[0]
+    new = 0 if batch is None else con.execute(f"SELECT count(*) FROM {batch}").fetchone()[0]
     if not ok or new == 0 or covered + new != total:
         refresh_event_aggregates(con)
         return "rebuilt"
     # Only the columns the aggregates read; payloads (the bulk of a prediction event) only for errors.
-    con.execute("""CREATE OR REPLACE TEMP TABLE new_events AS
-                   SELECT event_id, event, ts, page, variant, session_id,
-                          CASE WHEN event = 'error' THEN payload END AS payload
-                   FROM core.events WHERE ingested_at = $at""", {"at": ingested_at})
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE new_events AS
+                    SELECT event_id, event, ts, page, variant, session_id,
+                           CASE WHEN event = 'error' THEN payload END AS payload
+                    FROM {batch}""")
     try:
         _add_new_events(con)
     finally:
@@ -114,7 +116,7 @@ def _add_new_events(con) -> None:
 
 def apply_alert_acks(con, source: str = "core.events") -> int:
     """Copy 'ack_alert' admin events of `source` into ml.alerts.acknowledged_at; return alerts changed."""
-    if source not in ("core.events", "live_events"):
+    if source not in ("core.events", "live_events", "ingest_batch"):   # ingest_batch: one ingest's new rows
         raise ValueError(f"unknown event source {source!r}")
     changed = con.execute(f"""
         UPDATE ml.alerts AS a SET acknowledged_at = ack.first_ack

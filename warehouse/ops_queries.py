@@ -40,7 +40,7 @@ _LIVE_ERRORS = f"""(SELECT event_id, ts, page, session_id, message FROM mart.err
 
 
 # Not-yet-ingested events, memoized per process by what determines them: the published warehouse
-# (refresh time, event count) and each pending file's size. Reading them costs ~50 ms at 10 M ingested
+# (refresh time, how far its core.events reads) and each pending file's size. Reading them costs ~50 ms at 10 M ingested
 # events (an anti-join on core.events); between two clicks every refresh of every panel reuses them.
 _PENDING_CACHE: OrderedDict = OrderedDict()
 _PENDING_CACHE_SIZE = 4
@@ -49,9 +49,10 @@ _PENDING_LOCK = threading.Lock()
 
 def open_live_events(con, events_dir: str | Path) -> int:
     """Create live_events and pending_events (empty if nothing is pending); return pending file count."""
+    # Every publish stamps refreshed_at and how far core.events reads: no count over the lake per request.
     facts = con.execute("""SELECT (SELECT value FROM core.build_info WHERE key = 'ops_aggregates_version'),
                                   (SELECT value FROM core.build_info WHERE key = 'refreshed_at'),
-                                  (SELECT count(*) FROM core.events)""").fetchone()
+                                  (SELECT value FROM core.build_info WHERE key = 'lake_visible_until')""").fetchone()
     if facts[0] != AGGREGATES_VERSION:
         raise WarehouseMissing("the warehouse predates the operations aggregates; run "
                                "`python -m pipelines monitor` (or `marts`, or `build`) once")

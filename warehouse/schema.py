@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from pathlib import Path
 
 import duckdb
+
+from warehouse.lake import connection_lake, create_events_view, move_table_to_lake
 
 SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql", "40_ml.sql", "45_ops.sql",
              "46_recsys.sql", "47_experiments.sql", "50_mart.sql")
@@ -20,6 +23,8 @@ SQL_FILES = ("00_schemas.sql", "10_raw.sql", "20_core.sql", "30_quarantine.sql",
 EVENT_COUNTS = "(SELECT CAST(ts AS DATE) AS day, event, page, variant, 1 AS events FROM core.events)"
 _METRIC_REF = re.compile(r"\{metric:(\w+)(?::([a-z_]+\.[a-z_]+))?\}")
 _MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
+# Migrations with a file step after their SQL (version -> function(con, lake_dir)).
+_MIGRATION_FILE_STEPS = {7: move_table_to_lake}
 
 
 def read_sql(name: str) -> str:
@@ -73,8 +78,14 @@ def schema_version(con) -> int:
     return int(con.execute("SELECT coalesce(max(version), 0) FROM core.schema_version").fetchone()[0])
 
 
-def apply_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Create what is missing, run pending migrations, (re)create the views; return the versions run."""
+def apply_schema(con: duckdb.DuckDBPyConnection, lake_dir: str | Path | None = None) -> list[int]:
+    """Create what is missing, run pending migrations, (re)create the views; return the versions run.
+
+    core.events is a view over the event lake `lake_dir` (default: the lake of the connection's file,
+    warehouse.lake.connection_lake; none in memory, where core.events stays empty until one is given).
+    """
+    if lake_dir is None:
+        lake_dir = connection_lake(con)
     fresh = not table_columns(con, "core", "events") and not table_columns(con, "core", "schema_version")
     statements = [s.query for name in SQL_FILES for s in duckdb.extract_statements(read_sql(name))]
     for statement in statements:
@@ -87,12 +98,15 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
             continue
         if not fresh:   # a new warehouse already has the current layout
             con.execute(sql)
+            if version in _MIGRATION_FILE_STEPS:
+                _MIGRATION_FILE_STEPS[version](con, lake_dir)
             ran.append(version)
         con.execute("INSERT INTO core.schema_version VALUES (?, ?, now()::TIMESTAMP)", [version, name])
     # Imported here: interaction_store builds on this module. Its view is made from the catalog, not a file.
     from warehouse.interaction_store import refresh_interactions_view
 
     refresh_interactions_view(con)
+    create_events_view(con, lake_dir)   # before the views that read it
     for statement in statements:
         if _is_view(statement):
             con.execute(statement)

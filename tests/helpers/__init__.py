@@ -24,6 +24,14 @@ def run_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+def write_lake_events(con, select_sql: str, params=None, lake_dir: Path | None = None) -> int:
+    """Add events to the lake a warehouse connection reads (`lake_dir` for one in memory), through the lake
+    writer; return rows written. `select_sql` yields core.events columns (missing ones are NULL)."""
+    from warehouse.lake import load_events
+
+    return load_events(con, select_sql, params, lake_dir)
+
+
 PYTHON = sys.executable
 # One valid student record (the model's seven inputs) for API and model tests.
 SAMPLE_STUDENT = {"gender": "female", "race_ethnicity": "group B", "parental_education": "bachelor's degree",

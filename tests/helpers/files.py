@@ -1,9 +1,12 @@
 """Helpers for integration tests: demo-shaped Kaggle CSVs and warehouse fingerprints."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import subprocess
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import numpy as np
@@ -68,3 +71,20 @@ def live_count(db, events_dir, where="true"):
     with read_only(db) as con:
         create_live_events_view(con, events_dir)
         return con.execute(f"SELECT count(*) FROM live_events WHERE {where}").fetchone()[0]
+
+
+@contextlib.contextmanager
+def small_tmpfs(mount: Path, size: str = "1m") -> Iterator[Path]:
+    """A tiny tmpfs mounted at `mount` (a disk that fills up); skips the test where mounting needs root."""
+    import pytest
+
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a {size} tmpfs here (needs root): {done.stderr.strip()[:200]}")
+    try:
+        yield mount
+    finally:
+        if subprocess.run(["umount", str(mount)], check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -2,12 +2,11 @@
 JSON 507, the next batch after space returns is intact, and ingest loads exactly the accepted events."""
 from __future__ import annotations
 
-import subprocess
-
 import duckdb
 import pytest
 
 from pipelines.ingest_events import ingest_events
+from tests.helpers.files import small_tmpfs
 from tests.helpers.ops import point_app_at
 from warehouse.publish import write_transaction
 
@@ -16,17 +15,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a 1 MB tmpfs here (needs root): {done.stderr.strip()[:200]}")
-    try:
+    with small_tmpfs(tmp_path / "disk") as mount:
         yield mount
-    finally:
-        if subprocess.run(["umount", str(mount)], check=False).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _batch(tag: int, size: int = 200) -> dict:

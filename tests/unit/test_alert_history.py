@@ -5,15 +5,16 @@ from datetime import datetime
 import duckdb
 import pytest
 
+from tests.helpers import write_lake_events
 from warehouse.alert_history import apply_ack_authors, get_alert_history_df, resolve_cleared_alerts
 from warehouse.ops_marts import apply_alert_acks
 from warehouse.schema import apply_schema
 
 
 @pytest.fixture
-def con():
+def con(tmp_path):
     con = duckdb.connect()
-    apply_schema(con)
+    apply_schema(con, tmp_path / "lake")   # in memory: its events go to this lake
     for alert_id, rule, subject in (
         ("a1", "error_rate", "h10"),
         ("a2", "feature_drift", "lunch"),
@@ -23,12 +24,11 @@ def con():
             "INSERT INTO ml.alerts (alert_id, raised_at, rule, severity, subject) VALUES (?, ?, ?, 'warning', ?)",
             [alert_id, datetime(2026, 11, 1, 9), rule, subject],
         )
-    con.execute("""INSERT INTO core.events (event_id, event, ts, payload) VALUES
-        (uuid(), 'admin_action', TIMESTAMP '2026-11-01 10:00',
-         '{"action": "ack_alert", "alert_id": "a1", "by": "sato"}'),
-        (uuid(), 'admin_action', TIMESTAMP '2026-11-01 11:00',
-         '{"action": "ack_alert", "alert_id": "a1", "by": "late"}'),
-        (uuid(), 'admin_action', TIMESTAMP '2026-11-01 10:30', '{"action": "ack_alert", "alert_id": "a2"}')""")
+    write_lake_events(con, """SELECT uuid() AS event_id, event, ts, payload FROM (VALUES
+        ('admin_action', TIMESTAMP '2026-11-01 10:00', '{"action": "ack_alert", "alert_id": "a1", "by": "sato"}'),
+        ('admin_action', TIMESTAMP '2026-11-01 11:00', '{"action": "ack_alert", "alert_id": "a1", "by": "late"}'),
+        ('admin_action', TIMESTAMP '2026-11-01 10:30', '{"action": "ack_alert", "alert_id": "a2"}'))
+        AS t(event, ts, payload)""")
     yield con
     con.close()
 

@@ -11,6 +11,7 @@ from scipy import stats
 
 from analytics.ab_sessions import ratio_estimate, sufficient_stats
 from analytics.experiments import assign_variant, parse_spec
+from tests.helpers import write_lake_events
 from warehouse.events import EventValidationError, EventWriter, check_experiment, validate_event
 from warehouse.experiments import (
     get_experiment,
@@ -54,9 +55,9 @@ def test_spec_normalises_allocation():
 
 
 @pytest.fixture
-def con():
+def con(tmp_path):
     con = duckdb.connect()
-    apply_schema(con)
+    apply_schema(con, tmp_path / "lake")   # in memory: its events go to this lake
     insert_experiment(con, key="advice-v1", kind="ab", variants=["A", "B"], allocation=[0.5, 0.5],
                       primary_action="follow")
     yield con
@@ -67,8 +68,7 @@ def _insert(con, rows):
     frame = pd.DataFrame([{"event_id": str(uuid.uuid4()), "page": "predict", "payload": None, "variant": None,
                            "ts": datetime(2026, 11, 1, 10, i), **row} for i, row in enumerate(rows)])
     con.register("new_events", frame)
-    con.execute("INSERT INTO core.events BY NAME SELECT CAST(event_id AS UUID) AS event_id, event, ts, session_id, "
-                "page, variant, CAST(payload AS JSON) AS payload FROM new_events")
+    write_lake_events(con, "SELECT event_id, event, ts, session_id, page, variant, payload FROM new_events")
     con.unregister("new_events")
 
 

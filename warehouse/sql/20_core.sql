@@ -58,21 +58,9 @@ CREATE TABLE IF NOT EXISTS core.interaction_loads (
     loaded_at    TIMESTAMP NOT NULL
 );
 -- core.events: app events (page views, predictions, impressions, clicks, errors). Grain: event_id.
-CREATE TABLE IF NOT EXISTS core.events (
-    event_id      UUID NOT NULL,
-    event         VARCHAR NOT NULL,
-    ts            TIMESTAMP NOT NULL,        -- UTC
-    session_id    VARCHAR,
-    page          VARCHAR,
-    student_id    VARCHAR,
-    variant       VARCHAR,
-    model_version VARCHAR,
-    predicted     DOUBLE,
-    payload       JSON,
-    file_id       INTEGER,                   -- raw.event_files.file_id of the log file it came from
-    ingested_at   TIMESTAMP,
-    source        VARCHAR                    -- 'demo' (demo-*.jsonl written by build) or 'app' (migration 006)
-);
+-- A VIEW over the Parquet event lake (warehouse/lake.py), created by warehouse/schema.py after the
+-- migrations: event_id UUID, event, ts TIMESTAMP (UTC), session_id, page, student_id, variant,
+-- model_version, predicted DOUBLE, payload JSON, file_id (raw.event_files), ingested_at, source ('demo'|'app').
 -- core.schools: one row per school with the programmes given to the whole school. Grain: school_id.
 CREATE TABLE IF NOT EXISTS core.schools (
     school_id    VARCHAR PRIMARY KEY,
