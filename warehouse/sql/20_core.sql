@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS core.interaction_loads (
     source       VARCHAR NOT NULL,           -- the interactions file name
     loaded_at    TIMESTAMP NOT NULL
 );
--- core.events: app events (page views, predictions, impressions, clicks, errors). Grain: event_id.
+-- core.events: app events (page views, predictions, impressions, clicks, errors). Unique key: event_id
+-- (checked with the other grains by tests/integration/test_grains.py, which lists the relations made in Python).
 -- A VIEW over the Parquet event lake (warehouse/lake.py), created by warehouse/schema.py after the
 -- migrations: event_id UUID, event, ts TIMESTAMP (UTC), session_id, page, student_id, variant,
 -- model_version, predicted DOUBLE, payload JSON, file_id (raw.event_files), ingested_at, source ('demo'|'app').
