@@ -80,7 +80,7 @@ def published_lake(db_path: Path, lake_dir: Path | None = None) -> tuple[Path, d
         visible_until = lake_state(con)[1]
     finally:
         con.close()
-    if lake is None or not lake_has_files(lake):
+    if not lake_has_files(lake):
         raise PipelineError(f"no event lake at {events_root(lake)} (expected date=YYYY-MM-DD/*.parquet); "
                             "run `python -m pipelines ingest-events` first")
     if visible_until is None:
