@@ -3,8 +3,8 @@
 Usage: python bench/bench_marts.py [--folder /tmp/eduloop-marts-bench] [--scale 1000000] [--master local[2]]
        [--spark-conf KEY=VALUE ...]
 
-1. Builds (or reuses) a data-only demo warehouse in --folder (1 M students, ~10 M events) and exports its
-   events as the Parquet lake (tests/helpers/lake.py, the stand-in for the lake ingest).
+1. Builds (or reuses) a data-only demo warehouse in --folder (1 M students, ~10 M events): the build's own
+   ingest writes the events into the warehouse's Parquet lake ($folder/lake), which both engines read.
 2. Runs `python -m pipelines marts --engine duckdb`, then `--engine spark --spark-master local[2]`, each in
    its own process: wall seconds, the job's own phases (spark_start = JVM + session, compute = every mart
    to Parquet, load = the warehouse write transaction and publish) and the peak RSS of the process tree
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_operations import ensure_warehouse, env_for  # noqa: E402
-from tests.helpers.lake import make_demo_lake  # noqa: E402
+from warehouse.lake import events_root  # noqa: E402
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -66,7 +66,8 @@ def run_job(args: list[str], env: dict) -> dict:
         raise SystemExit(f"marts {' '.join(args)} failed: {err[-2000:]}")
     summary = json.loads(out)
     return {"wall_seconds": round(time.perf_counter() - started, 1), "seconds": summary["seconds"],
-            "peak_rss_mb": round(peak[0] / 2**20), "rows": summary["rows"]}
+            "peak_rss_mb": round(peak[0] / 2**20), "rows": summary["rows"], "lake": summary["lake"],
+            "visible_until": summary["visible_until"]}
 
 
 def differing_rows(left: Path, right: Path) -> dict[str, int]:
@@ -95,14 +96,10 @@ def main() -> None:
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]
     warehouse = ensure_warehouse(args.folder, args.scale)
-    lake = args.folder / "lake"
-    started = time.perf_counter()
-    if not (lake / "events").is_dir():
-        make_demo_lake(Path(warehouse["path"]), lake)
-    exported = round(time.perf_counter() - started, 1)
-    files = list((lake / "events").glob("date=*/*.parquet"))
-    env = {**env_for(args.folder), "EDULOOP_LAKE": str(lake)}
+    env = env_for(args.folder)
     duck = run_job(["--engine", "duckdb"], env)
+    lake = Path(duck["lake"])   # the warehouse's own lake, as the job resolved it
+    files = list(events_root(lake).glob("date=*/*.parquet"))
     duck_marts = args.folder / "marts-duckdb"
     shutil.rmtree(duck_marts, ignore_errors=True)
     (lake / "marts").rename(duck_marts)
@@ -113,7 +110,7 @@ def main() -> None:
     ratio = lambda key: round(spark["seconds"][key] / duck["seconds"][key], 2)
     print(json.dumps({
         "warehouse": warehouse,
-        "lake": {"events": warehouse["events"], "files": len(files), "export_seconds": exported,
+        "lake": {"path": str(lake), "events": warehouse["events"], "files": len(files),
                  "size_mb": round(sum(f.stat().st_size for f in files) / 2**20)},
         "cpus": os.cpu_count(), "load_avg_at_start": load_at_start, "load_avg_at_end": os.getloadavg()[0],
         "spark_master": args.master, "spark_conf": args.spark_conf,

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pipelines.cli import emit, register_command
 from pipelines.errors import PipelineError
-from warehouse.settings import get_settings
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -18,7 +17,8 @@ def _configure(p: argparse.ArgumentParser) -> None:
                    help="Spark master URL (default local[*]; e.g. spark://host:7077 for a cluster)")
     p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
                    help="an extra Spark setting, e.g. spark.driver.memory=4g (repeatable)")
-    p.add_argument("--lake", type=Path, help="event lake folder (default EDULOOP_LAKE or $EDULOOP_DATA_DIR/lake)")
+    p.add_argument("--lake", type=Path,
+                   help="event lake folder (default: the lake of the warehouse --db, EDULOOP_LAKE when set)")
 
 
 def _spark_conf(pairs: list[str]) -> dict[str, str]:
@@ -34,7 +34,7 @@ def _spark_conf(pairs: list[str]) -> dict[str, str]:
 def _run(args: argparse.Namespace) -> int:
     from pipelines.marts import MartsOptions, run_marts
 
-    summary = run_marts(MartsOptions(db_path=args.db, lake_dir=args.lake or get_settings().lake_dir,
+    summary = run_marts(MartsOptions(db_path=args.db, lake_dir=args.lake,
                                      engine=args.engine, spark_master=args.spark_master,
                                      spark_conf=_spark_conf(args.spark_conf)))
     rows = ", ".join(f"{name} {n}" for name, n in summary.rows.items())

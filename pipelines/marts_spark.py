@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 
 from pipelines.errors import PipelineError
+from warehouse.lake import events_root
 from warehouse.marts import MART_INPUTS, spark_sql
 
 # Both engines must read the lake's naive UTC timestamps alike: Spark reads Parquet TIMESTAMP written
@@ -46,9 +48,19 @@ def spark_session(master: str = "local[*]", conf: dict[str, str] | None = None):
     return spark
 
 
-def compute_spark(spark, defs: dict[str, str], events_dir: Path, out_dir: Path) -> dict[str, int]:
-    """Run every definition, transpiled, on `spark` over the lake; write each mart to out_dir/NAME/ as Parquet."""
-    spark.read.parquet(str(events_dir)).createOrReplaceTempView("events")
+def compute_spark(spark, defs: dict[str, str], lake_dir: Path, out_dir: Path,
+                  visible_until: datetime | None = None) -> dict[str, int]:
+    """Run every definition, transpiled, on `spark` over the lake's events ingested up to `visible_until`
+    (None: every event file); write each mart to out_dir/NAME/ as Parquet."""
+    events = spark.read.parquet(str(events_root(lake_dir)))
+    if visible_until is not None:   # core.events' filter (warehouse/lake.py events_view_sql)
+        from pyspark.sql import functions as F
+
+        at = F.col("ingested_at")
+        # From text, not a Python datetime: pyspark would shift a naive datetime by the process's time zone.
+        until = F.lit(visible_until.isoformat(sep=" ")).cast("timestamp_ntz")
+        events = events.where(at.isNull() | (at <= until))
+    events.createOrReplaceTempView("events")
     rows = {}
     try:
         for name in MART_INPUTS:
@@ -63,15 +75,15 @@ def compute_spark(spark, defs: dict[str, str], events_dir: Path, out_dir: Path) 
     return rows
 
 
-def compute_spark_job(defs: dict[str, str], events_dir: Path, out_dir: Path, master: str,
-                      conf: dict[str, str], seconds: dict[str, float], spark=None) -> dict[str, int]:
+def compute_spark_job(defs: dict[str, str], lake_dir: Path, out_dir: Path, visible_until: datetime | None,
+                      master: str, conf: dict[str, str], seconds: dict[str, float], spark=None) -> dict[str, int]:
     """Compute every mart on `spark`, or on a session started (`seconds['spark_start']`) and stopped here."""
     if spark is not None:
-        return compute_spark(spark, defs, events_dir, out_dir)
+        return compute_spark(spark, defs, lake_dir, out_dir, visible_until)
     started = time.perf_counter()
     spark = spark_session(master, conf)
     seconds["spark_start"] = round(time.perf_counter() - started, 3)
     try:
-        return compute_spark(spark, defs, events_dir, out_dir)
+        return compute_spark(spark, defs, lake_dir, out_dir, visible_until)
     finally:
         spark.stop()

@@ -1,27 +1,28 @@
 """The marts job: every mart from a demo event lake, on DuckDB and on Spark local[2], from one definition.
 
-The lake is exported from a built demo warehouse plus hand-made rows that exercise what differs between
-engines: sessions over several days (the window), JSON messages with quotes, backslashes, newlines and
-Japanese text, a number and no message, timestamps at the edges of a UTC day. The marts have no float
-columns, so both engines' rows are compared exactly.
+The lake is the one a demo build's ingest writes, plus hand-made rows (written by the lake's own writer,
+warehouse.lake.load_events) that exercise what differs between engines: sessions over several days (the
+window), JSON messages with quotes, backslashes, newlines and Japanese text, a number and no message,
+timestamps at the edges of a UTC day. The marts have no float columns, so both engines' rows are compared
+exactly. Each engine reads only the events the warehouse published (core.events' snapshot).
 """
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.errors import PipelineError
-from pipelines.marts import MartsOptions, compute_duckdb, run_marts
-from tests.helpers import PYTHON, ROOT, run_env
-from tests.helpers.lake import make_demo_lake, write_lake_events
+from pipelines.marts import MartsOptions, compute_duckdb, load_marts, run_marts
+from tests.helpers import PYTHON, ROOT, run_env, write_lake_events
 from tests.helpers.ops import build_data_only
 from warehouse import ops_queries as q
+from warehouse.lake import append_events, lake_state
 from warehouse.marts import MART_INPUTS, definitions, mart_table
 from warehouse.ops_marts import event_aggregates_current, refresh_event_aggregates
 from warehouse.publish import write_transaction
@@ -43,27 +44,63 @@ EXTRA_EVENTS = [
 ]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _published(db: Path) -> tuple[Path, datetime]:
+    """(the lake the warehouse's core.events reads, the last ingested_at it shows)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return lake_state(con)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> tuple[Path, Path]:
-    """(warehouse, lake): a data-only demo warehouse with EXTRA_EVENTS and its aggregates, and its event lake."""
+    """(warehouse, lake): a data-only demo warehouse whose build ingested its events into its lake, plus
+    EXTRA_EVENTS written to that lake and published, with its aggregates."""
     folder = tmp_path_factory.mktemp("marts")
     db, _ = build_data_only(folder, scale=300, seed=5, as_of=date(2026, 10, 31))
     with write_transaction(db) as con:
-        con.executemany("INSERT INTO core.events (event_id, event, ts, session_id, page, variant, payload, source) "
-                        "VALUES (uuid(), ?, CAST(? AS TIMESTAMP), ?, ?, ?, CAST(? AS JSON), 'demo')", EXTRA_EVENTS)
+        con.execute("CREATE TEMP TABLE extra (event VARCHAR, ts VARCHAR, session_id VARCHAR, page VARCHAR, "
+                    "variant VARCHAR, payload VARCHAR)")
+        con.executemany("INSERT INTO extra VALUES (?, ?, ?, ?, ?, ?)", EXTRA_EVENTS)
+        write_lake_events(con, "SELECT uuid() AS event_id, event, CAST(ts AS TIMESTAMP) AS ts, session_id, page, "
+                               "variant, payload, $at AS ingested_at, 'demo' AS source FROM extra",
+                          {"at": _utc_now()})
         refresh_event_aggregates(con)
-    lake = folder / "lake"
-    make_demo_lake(db, lake)
+    lake, _ = _published(db)
+    assert lake is not None and lake.is_dir()
     return db, lake
 
 
 def _copy(demo, tmp_path) -> tuple[Path, Path]:
-    """A private copy of the demo warehouse and lake."""
+    """A private copy of the demo warehouse and its lake, the copy's core.events reading the copied lake."""
     db, lake = demo
     shutil.copyfile(db, tmp_path / "warehouse.duckdb")
     shutil.copytree(lake, tmp_path / "lake")
     (tmp_path / "events").mkdir()
+    with write_transaction(tmp_path / "warehouse.duckdb", lake_dir=tmp_path / "lake"):
+        pass
+    assert _published(tmp_path / "warehouse.duckdb")[0] == (tmp_path / "lake").resolve()
     return tmp_path / "warehouse.duckdb", tmp_path / "lake"
+
+
+def _unpublished_event(lake: Path, ingested_at: datetime) -> None:
+    """Write one more event into the lake with the lake's writer, without any warehouse publishing it (what a
+    killed ingest, or one still running, leaves behind)."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TEMP TABLE extra AS SELECT uuid() AS event_id, 'page_view' AS event, "
+                    "TIMESTAMP '2026-10-05 12:00:00' AS ts, 'late' AS session_id, 'predict' AS page, "
+                    "NULL::VARCHAR AS student_id, NULL::VARCHAR AS variant, NULL::VARCHAR AS model_version, "
+                    "NULL::DOUBLE AS predicted, NULL::VARCHAR AS payload, NULL::INTEGER AS file_id, "
+                    "$at AS ingested_at, 'demo' AS source", {"at": ingested_at})
+        assert append_events(con, "extra", lake) == 1
+    finally:
+        con.close()
 
 
 def _parquet_marts(folder: Path) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -121,7 +158,7 @@ def _forget_marts(db: Path) -> None:
 
 def test_duckdb_marts_from_the_lake_equal_the_ingested_aggregates(demo, tmp_path):
     db, lake = demo
-    rows = compute_duckdb(definitions(), lake / "events", tmp_path / "out")
+    rows = compute_duckdb(definitions(), lake, tmp_path / "out", _published(db)[1])
     marts = _parquet_marts(tmp_path / "out")
     assert {name: found for name, (_, found) in marts.items()} == _warehouse_marts(db)
     assert rows == {name: len(found) for name, (_, found) in marts.items()}
@@ -138,12 +175,14 @@ def test_marts_job_loads_the_warehouse_and_the_operations_answers_stay_the_same(
     db, lake = _copy(demo, tmp_path)
     before = operations_answers(db, tmp_path / "events")
     _forget_marts(db)
-    env = {**run_env(tmp_path), "EDULOOP_LAKE": str(lake)}
-    done = subprocess.run([PYTHON, "-m", "pipelines", "marts", "--db", str(db), "--json"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    # no --lake, no EDULOOP_LAKE: the job reads the lake the warehouse records
+    done = subprocess.run([PYTHON, "-m", "pipelines", "marts", "--db", str(db), "--json"], cwd=ROOT,
+                          env=run_env(tmp_path), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["engine"] == "duckdb"
+    assert summary["lake"] == str(lake.resolve())
+    assert summary["visible_until"] == _published(db)[1].isoformat()
     assert operations_answers(db, tmp_path / "events") == before
     con = duckdb.connect(str(db), read_only=True)
     assert event_aggregates_current(con)
@@ -167,19 +206,61 @@ def test_marts_job_without_a_lake_fails_with_one_line_and_changes_nothing(demo, 
     assert db.read_bytes() == before
 
 
-def test_marts_that_do_not_cover_the_warehouse_events_are_not_published(demo, tmp_path):
+def test_events_the_warehouse_has_not_published_stay_out_of_the_marts(demo, tmp_path):
     db, lake = _copy(demo, tmp_path)
-    con = duckdb.connect()   # one more lake event than the warehouse holds (an ingest not yet published)
-    con.execute("CREATE TABLE extra AS SELECT * FROM read_parquet($f) LIMIT 1",
-                {"f": str(next((lake / "events").glob("date=*/*.parquet")))})
-    con.execute("UPDATE extra SET event_id = CAST(uuid() AS VARCHAR)")
-    write_lake_events(con, lake, "(SELECT * EXCLUDE (date) FROM extra)")
+    before = operations_answers(db, tmp_path / "events")
+    _unpublished_event(lake, _utc_now() + timedelta(minutes=1))   # later than the warehouse's snapshot
+    everything = compute_duckdb(definitions(), lake, tmp_path / "all")   # no snapshot: every file counts
+    _forget_marts(db)
+    summary = run_marts(MartsOptions(db_path=db))
+    assert everything["session_days"] == summary.rows["session_days"] + 1   # the 'late' session's day
+    con = duckdb.connect(str(db), read_only=True)
+    covered, total = con.execute("SELECT (SELECT sum(events) FROM mart.event_counts_daily), "
+                                 "(SELECT count(*) FROM core.events)").fetchone()
+    assert not con.execute("SELECT count(*) FROM mart.session_days WHERE session_key = 'late'").fetchone()[0]
     con.close()
+    assert covered == total
+    assert operations_answers(db, tmp_path / "events") == before
+
+
+def test_marts_of_another_lake_are_not_published(demo, tmp_path):
+    db, lake = _copy(demo, tmp_path)
+    other = tmp_path / "other-lake"
+    shutil.copytree(lake, other)
+    _unpublished_event(other, _published(db)[1] - timedelta(seconds=1))   # inside the snapshot, but not ours
     before = db.read_bytes()
-    with pytest.raises(PipelineError, match="the lake changed while they were computed"):
-        run_marts(MartsOptions(db_path=db, lake_dir=lake))
+    done = subprocess.run([PYTHON, "-m", "pipelines", "marts", "--db", str(db), "--lake", str(other)], cwd=ROOT,
+                          env=run_env(tmp_path), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    total = _core_event_count(db)
+    assert done.stderr.strip().splitlines() == [
+        f"error: the marts cover {total + 1} lake events but the warehouse holds {total}: the lake read is not "
+        "the one the warehouse's core.events reads, or it changed while they were computed; run `marts` again "
+        "(the warehouse is unchanged)"]
     assert db.read_bytes() == before
-    assert not (lake / "marts").exists() or not any((lake / "marts").iterdir())
+    assert not any((other / "marts").iterdir())
+
+
+def test_marts_computed_before_an_ingest_published_are_not_loaded(demo, tmp_path):
+    db, lake = _copy(demo, tmp_path)
+    until = _published(db)[1]
+    compute_duckdb(definitions(), lake, tmp_path / "staged", until)
+    with write_transaction(db) as con:   # an ingest publishes while the marts job computes
+        write_lake_events(con, "SELECT uuid() AS event_id, 'click' AS event, TIMESTAMP '2026-10-05' AS ts, "
+                               "$at AS ingested_at", {"at": _utc_now()})
+    before = db.read_bytes()
+    with pytest.raises(PipelineError, match="an ingest published events while the marts were computed"):
+        with write_transaction(db) as con:
+            load_marts(con, tmp_path / "staged", until)
+    assert db.read_bytes() == before
+
+
+def _core_event_count(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM core.events").fetchone()[0]
+    finally:
+        con.close()
 
 
 @pytest.mark.spark
@@ -189,9 +270,10 @@ def test_spark_marts_equal_duckdb_row_for_row_and_load_the_same_answers(demo, tm
     db, lake = _copy(demo, tmp_path)
     before = operations_answers(db, tmp_path / "events")
     _forget_marts(db)
-    summary = run_marts(MartsOptions(db_path=db, lake_dir=lake, engine="spark"), spark=spark)
+    _unpublished_event(lake, _utc_now() + timedelta(minutes=1))   # both engines must leave it out
+    summary = run_marts(MartsOptions(db_path=db, engine="spark"), spark=spark)
     on_spark = _parquet_marts(lake / "marts")
-    compute_duckdb(definitions(), lake / "events", tmp_path / "duck")
+    compute_duckdb(definitions(), lake, tmp_path / "duck", _published(db)[1])
     on_duckdb = _parquet_marts(tmp_path / "duck")
     for name in MART_INPUTS:   # column types and every row, exactly (no float columns)
         assert on_spark[name] == on_duckdb[name], name
@@ -213,8 +295,8 @@ def test_an_edited_definition_changes_both_engines(demo, tmp_path, spark):
     errors = folder / "error_events.sql"
     errors.write_text(errors.read_text().replace("'$.message'", "'$.code'"))
     edited = definitions(folder)
-    compute_spark(spark, edited, lake / "events", tmp_path / "spark")
-    compute_duckdb(edited, lake / "events", tmp_path / "duck")
+    compute_spark(spark, edited, lake, tmp_path / "spark")
+    compute_duckdb(edited, lake, tmp_path / "duck")
     on_spark, on_duckdb = _parquet_marts(tmp_path / "spark"), _parquet_marts(tmp_path / "duck")
     assert on_spark == on_duckdb
     events = on_spark["event_counts_daily"][1]
