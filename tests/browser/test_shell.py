@@ -11,10 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def plotted_count(dash_duo, graph_id: str) -> int:
-    """Total number of x values over all traces of a graph (plotly 7 encodes arrays; read _fullData)."""
+    """Students counted in a distribution graph: the bar heights over all traces (plotly 7 encodes arrays;
+    read _fullData)."""
     return dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        "return g && g._fullData ? g._fullData.reduce((n, t) => n + (t.x ? t.x.length : 0), 0) : -1;")
+        "return g && g._fullData ? g._fullData.reduce((n, t) => n + Array.from(t.y || []).reduce((a, b) => a + b, 0),"
+        " 0) : -1;")
 
 
 def test_shell_tabs_language_and_filters(dash_duo, app):
