@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from analytics.student_schema import CATEGORIES
+from dashboard.common.cache import by_published_version
 from dashboard.common.components import csv_table
 from dashboard.common.context import settings
 from dashboard.common.data import current_provenance
@@ -40,7 +41,15 @@ def _choices(query: dict) -> tuple[dict, str, str]:
 
 
 def overview_content(prefix: str, lang: str, filters: dict, group_by: str, subject: str) -> dict:
-    """KPIs, the score distribution and the per-group table of the filtered students (from cached aggregates)."""
+    """KPIs, the score distribution and the per-group table of the filtered students (from cached aggregates),
+    drawn once per published warehouse, page, language and choice: every page load shows this block."""
+    key = ("overview-view", prefix, lang, tuple(sorted((k, v) for k, v in filters.items() if v)), group_by, subject,
+           float(settings().pass_mark))
+    return by_published_version(settings().db_path, key, lambda: _overview_content(prefix, lang, filters, group_by,
+                                                                                   subject))
+
+
+def _overview_content(prefix: str, lang: str, filters: dict, group_by: str, subject: str) -> dict:
     pass_mark = settings().pass_mark
     provenance = current_provenance(settings().db_path)
     if empty_kind(provenance, ("students",)):   # no students: say what to load, not zeros
