@@ -184,7 +184,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         *sections,
         dcc.Store(id=_id("ui-lang"), data=lang), dcc.Store(id=_id("last")),
         dcc.Store(id=_id("loaded-store"), data=loaded), dcc.Store(id=_id("autorun"), data=autorun),
-        dcc.Store(id=_id("href")), html.Div(id=_id("url-sync"), hidden=True),
+        dcc.Store(id=_id("href")), html.Div(id=_id("url-state"), hidden=True),
     ], id=f"{PAGE}-page")
 
 
@@ -289,7 +289,7 @@ clientside_callback(
         });
         return [window.location.href, ''];
     }""" % '", "'.join(INPUT_PREFIX + name for name in FEATURES),
-    Output(_id("href"), "data"), Output(_id("url-sync"), "children"), Input(_id("last"), "data"),
+    Output(_id("href"), "data"), Output(_id("url-state"), "children"), Input(_id("last"), "data"),
 )
 
 

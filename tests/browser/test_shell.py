@@ -61,3 +61,37 @@ def _count(sql: str) -> int:
     from tests.helpers.files import scalar
 
     return scalar(Path(os.environ["EDULOOP_DB"]), sql)
+
+
+# Records the outputs named by every callback request the page sends (Dash posts them as JSON through fetch).
+RECORD_CALLBACKS = """
+window.__callbackOutputs = [];
+const originalFetch = window.fetch;
+window.fetch = function (url, options) {
+    if (String(url).includes('_dash-update-component') && options && options.body) {
+        try { window.__callbackOutputs.push(JSON.parse(options.body).output); } catch (e) { /* not ours */ }
+    }
+    return originalFetch.apply(this, arguments);
+};
+"""
+
+
+@pytest.mark.parametrize("tab, graph", [("predict", "predict-dist"), ("ebpm", "ebpm-estimates-figure"),
+                                        ("operations", "operations-exp-looks")])
+def test_first_figure_needs_no_callback_and_plotly_is_the_cartesian_bundle(dash_duo, app, tab, graph):
+    """The page and its first figure come in the served layout: the figure is plotted although no callback asked
+    for the page (Dash's routing) or for that figure; plotly.js is the small bundle the page loads itself."""
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CALLBACKS})
+    dash_duo.driver.get(f"{dash_duo.server_url}/{tab}?lang=en")
+    dash_duo.wait_for_element(f"#{graph} .js-plotly-plot .main-svg", timeout=30)
+    outputs = dash_duo.driver.execute_script("return window.__callbackOutputs;")
+    assert not [o for o in outputs if "_pages_content" in o or "navbar.children" in o or f"{graph}.figure" in o]
+    assert dash_duo.driver.execute_script(f"return document.querySelector('#{graph} .js-plotly-plot')"
+                                          "._fullData.length;") > 0
+    scripts = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('plotly'));")
+    assert any("plotly-cartesian.min.js" in s for s in scripts)
+    assert not any("plotly.min.js" in s and "cartesian" not in s for s in scripts)   # the 4.8 MB bundle: never
+    assert dash_duo.find_element("#nav-" + tab).get_attribute("class").split().count("active") == 1
+    assert dash_duo.get_logs() == []
