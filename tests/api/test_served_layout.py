@@ -6,32 +6,11 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from tests.helpers.files import live_count, scalar
-from tests.helpers.ops import point_app_at
-
-
-@pytest.fixture(scope="module")
-def folder(built_warehouse, tmp_path_factory):
-    """A private copy of the shared warehouse, with its own (empty) event folder."""
-    folder = tmp_path_factory.mktemp("served-layout")
-    shutil.copyfile(built_warehouse, folder / "warehouse.duckdb")
-    (folder / "events").mkdir()
-    return folder
-
-
-@pytest.fixture
-def client(folder, monkeypatch):
-    from dashboard.app import server
-
-    point_app_at(monkeypatch, folder)
-    monkeypatch.delenv("EDULOOP_ADMIN_PASSWORD", raising=False)
-    return server.test_client()
 
 
 def _layout(client, referer: str | None) -> dict:
@@ -69,8 +48,8 @@ def _bars(figure: dict) -> int:
     return total
 
 
-def test_predict_page_comes_rendered_with_its_location_navbar_and_distribution(client):
-    layout = _layout(client, "http://localhost/predict?lang=ja&gender=female")
+def test_predict_page_comes_rendered_with_its_location_navbar_and_distribution(private_client):
+    layout = _layout(private_client, "http://localhost/predict?lang=ja&gender=female")
     assert _find(layout, "_pages_location") == {"id": "_pages_location", "refresh": "callback-nav",
                                                 "pathname": "/predict", "search": "?lang=ja&gender=female"}
     assert _find(layout, "predict-page") is not None
@@ -89,43 +68,43 @@ def _ids(tree) -> list:
     return [i for item in tree for i in _ids(item)] if isinstance(tree, list) else []
 
 
-def test_served_pages_have_unique_ids(client):
+def test_served_pages_have_unique_ids(private_client):
     # Dash validates the first request's layout (a served page, when the first visitor asks for one) and
     # refuses duplicate ids; the Predict page once had two `predict-url-sync`.
     for tab in ("predict", "ebpm", "recommend", "operations"):
-        ids = [json.dumps(i, sort_keys=True) for i in _ids(_layout(client, f"http://localhost/{tab}?lang=en"))]
+        ids = [json.dumps(i, sort_keys=True) for i in _ids(_layout(private_client, f"http://localhost/{tab}?lang=en"))]
         assert len(ids) > 20 and sorted({i for i in ids if ids.count(i) > 1}) == [], tab
 
 
-def test_every_tab_serves_its_first_figure_in_the_layout(client):
+def test_every_tab_serves_its_first_figure_in_the_layout(private_client):
     first = {"ebpm": "ebpm-estimates-figure", "recommend": "recommend-eval-chart",
              "operations": "operations-exp-looks"}
     for tab, graph in first.items():
-        layout = _layout(client, f"http://localhost/{tab}?lang=en")
+        layout = _layout(private_client, f"http://localhost/{tab}?lang=en")
         figure = _find(layout, graph)["figure"]
         assert figure and figure["data"], tab
-    ebpm = _layout(client, "http://localhost/ebpm?lang=en&outcome=reading_score")
+    ebpm = _layout(private_client, "http://localhost/ebpm?lang=en&outcome=reading_score")
     assert _find(ebpm, "ebpm-spec")["data"]["outcome"] == "reading_score"   # the URL's view, estimated
-    assert _find(_layout(client, "http://localhost/operations?lang=en"), "operations-ab-time")["figure"]["data"]
+    assert _find(_layout(private_client, "http://localhost/operations?lang=en"), "operations-ab-time")["figure"]["data"]
 
 
-def test_without_a_usable_referer_the_shell_is_served_empty_for_the_routing_callback(client):
+def test_without_a_usable_referer_the_shell_is_served_empty_for_the_routing_callback(private_client):
     for referer in (None, "http://elsewhere.example/predict?lang=ja", "http://localhost/no-such-tab"):
-        layout = _layout(client, referer)
+        layout = _layout(private_client, referer)
         location = _find(layout, "_pages_location")
         assert "pathname" not in location and "search" not in location   # the Location reports the path
         assert _find(layout, "_pages_content").get("children") is None
         assert _find(layout, "predict-page") is None
 
 
-def test_a_served_page_is_a_visit_and_the_warm_up_is_not(client, folder):
+def test_a_served_page_is_a_visit_and_the_warm_up_is_not(private_client, private_folder):
     from dashboard.app import app
     from dashboard.common.warmup import PAGES, warm_pages
 
     visits = "event = 'page_view'"
-    before = live_count(_db(), folder / "events", visits)
-    _layout(client, "http://localhost/recommend?lang=en")
-    assert live_count(_db(), folder / "events", visits) == before + 1
+    before = live_count(_db(), private_folder / "events", visits)
+    _layout(private_client, "http://localhost/recommend?lang=en")
+    assert live_count(_db(), private_folder / "events", visits) == before + 1
     statuses = warm_pages(app)
     assert set(statuses.values()) == {200} and len(statuses) == 2 * len(PAGES)
-    assert live_count(_db(), folder / "events", visits) == before + 1
+    assert live_count(_db(), private_folder / "events", visits) == before + 1
