@@ -59,7 +59,7 @@ from warehouse.uploads import UploadError, expire_uploads, store_upload
 PAGE = "ebpm"
 WAREHOUSE_STORE = {"source": "warehouse"}
 dash.register_page(__name__, path="/ebpm", order=1, name="EBPM", title="EduLoop · EBPM")
-register_overview_callbacks(PAGE)
+register_overview_callbacks(PAGE, drawn_in_layout=False)   # below the estimate
 
 
 def _id(name: str) -> str:

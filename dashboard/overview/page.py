@@ -73,13 +73,21 @@ def _overview_content(prefix: str, lang: str, filters: dict, group_by: str, subj
             "shown": False}
 
 
+EMPTY = {"kpis": None, "figure": {}, "table": None, "note": None, "shown": True}
+# Per page prefix: whether the block's first view is drawn in the layout (registered with its callbacks).
+DRAWN_IN_LAYOUT: dict[str, bool] = {}
+
+
 def overview_layout(prefix: str, lang: str, query: dict) -> html.Div:
-    """The overview block for a page, its first view already filled (ids are prefixed with the page name)."""
+    """The overview block for a page (ids are prefixed with the page name); its first view already filled where
+    the page registered it so, else filled by the callback on load."""
     filters, group_by, subject = _choices(query)
-    try:
-        shown = overview_content(prefix, lang, filters, group_by, subject)
-    except WarehouseMissing:   # the page says so at its top; the block stays empty
-        shown = {"kpis": None, "figure": {}, "table": None, "note": None, "shown": True}
+    shown = EMPTY
+    if DRAWN_IN_LAYOUT[prefix]:
+        try:
+            shown = overview_content(prefix, lang, filters, group_by, subject)
+        except WarehouseMissing:   # the page says so at its top; the block stays empty
+            pass
 
     def dropdown(column):
         return dbc.Col([
@@ -111,12 +119,13 @@ def overview_layout(prefix: str, lang: str, query: dict) -> html.Div:
     ])
 
 
-def register_overview_callbacks(prefix: str) -> None:
-    """Create the overview callbacks for one page prefix (call once per page module)."""
+def register_overview_callbacks(prefix: str, *, drawn_in_layout: bool) -> None:
+    """Create the overview callbacks for one page prefix (call once per page module). `drawn_in_layout`: the
+    page's layout draws the block's first view (where it is the page's first figure: no round trip before it);
+    else the callback draws it after the page's own figures (below them, it would only delay their paint)."""
+    DRAWN_IN_LAYOUT[prefix] = drawn_in_layout
     inputs = [Input(f"{prefix}-f-{c}", "value") for c in OVERVIEW_FILTERS]
 
-    # prevent_initial_call: the layout already shows the first view (overview_layout), so a page load needs
-    # no round trip; a changed filter, group or subject runs this.
     @callback(
         output={"kpis": Output(f"{prefix}-kpis", "children"), "figure": Output(f"{prefix}-dist", "figure"),
                 "table": Output(f"{prefix}-group-table", "children"), "note": Output(f"{prefix}-overview-note",
@@ -124,7 +133,7 @@ def register_overview_callbacks(prefix: str) -> None:
                 "shown": Output(f"{prefix}-dist-wrap", "hidden")},
         inputs={"filters": dict(zip(OVERVIEW_FILTERS, inputs)), "group_by": Input(f"{prefix}-group", "value"),
                 "subject": Input(f"{prefix}-subject", "value"), "lang": State(f"{prefix}-lang", "data")},
-        prevent_initial_call=True,
+        prevent_initial_call=drawn_in_layout,
     )
     def update_overview(filters, group_by, subject, lang):
         """KPIs, the score distribution and the per-group table of the filtered students."""

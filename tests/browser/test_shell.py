@@ -76,11 +76,13 @@ window.fetch = function (url, options) {
 """
 
 
-@pytest.mark.parametrize("tab, graph", [("predict", "predict-dist"), ("ebpm", "ebpm-estimates-figure"),
-                                        ("operations", "operations-exp-looks")])
-def test_first_figure_needs_no_callback_and_plotly_is_the_cartesian_bundle(dash_duo, app, tab, graph):
+@pytest.mark.parametrize("tab, graph, later", [("predict", "predict-dist", "predict-roc"),
+                                               ("ebpm", "ebpm-estimates-figure", "ebpm-dist"),
+                                               ("operations", "operations-exp-looks", "operations-usage-views")])
+def test_first_figure_needs_no_callback_and_plotly_is_the_cartesian_bundle(dash_duo, app, tab, graph, later):
     """The page and its first figure come in the served layout: the figure is plotted although no callback asked
-    for the page (Dash's routing) or for that figure; plotly.js is the small bundle the page loads itself."""
+    for the page (Dash's routing) or for that figure; plotly.js is the small bundle the page loads itself. The
+    figures further down still arrive (by callback, after the first)."""
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CALLBACKS})
     dash_duo.driver.get(f"{dash_duo.server_url}/{tab}?lang=en")
@@ -94,4 +96,6 @@ def test_first_figure_needs_no_callback_and_plotly_is_the_cartesian_bundle(dash_
     assert any("plotly-cartesian.min.js" in s for s in scripts)
     assert not any("plotly.min.js" in s and "cartesian" not in s for s in scripts)   # the 4.8 MB bundle: never
     assert dash_duo.find_element("#nav-" + tab).get_attribute("class").split().count("active") == 1
+    dash_duo.wait_for_element(f"#{later} .js-plotly-plot .main-svg", timeout=30)
+    assert any(f"{later}.figure" in o for o in dash_duo.driver.execute_script("return window.__callbackOutputs;"))
     assert dash_duo.get_logs() == []
