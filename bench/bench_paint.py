@@ -6,7 +6,10 @@ Page.addScriptToEvaluateOnNewDocument) watches the DOM and records performance.n
 start) at the first animation frame where the tab's meaningful content is on screen: a plotted figure (or,
 on a tab without one, its first table or empty state). Beside it: the frame where no Dash callback is still
 loading (every panel filled) and first contentful paint (the "paint" entries). Each tab is loaded `--runs`
-times in a fresh browser session after one warm-up load of the server; the median is the figure.
+times in a fresh browser session after one warm-up load of the server; the median is the figure. The server is
+measured once every worker has warmed its page caches (gunicorn.conf.py does it in the background at start; its
+log says "page caches warmed"): a server that has been up a minute, not one still starting. The load average
+(os.getloadavg) before and after is in the JSON: the machine is shared.
 
 Usage: python bench/bench_paint.py [--students 1000] [--runs 3] [--db PATH (reuse a built warehouse)]
 """
@@ -72,20 +75,28 @@ def _env(folder: Path, db: Path) -> dict[str, str]:
                 EDULOOP_EVENTS_DIR=str(folder / "events"), PYTHONPATH=str(ROOT))
 
 
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
-    """gunicorn with the Makefile's serve options."""
+WORKERS = 2
+WARMED = "page caches warmed"
+
+
+def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """gunicorn with the Makefile's serve options, once it answers and every worker has warmed its page caches."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = f"{gunicorn} -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:{port} --workers 2 --threads 4"
-    proc = subprocess.Popen(shlex.split(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(600):
+    command = (f"{gunicorn} -c gunicorn.conf.py dashboard.app:server --bind 127.0.0.1:{port} --workers {WORKERS} "
+               "--threads 4")
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen(shlex.split(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=sink)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-            return proc
+            if log.read_text(errors="replace").count(WARMED) >= WORKERS:
+                return proc
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
-    raise SystemExit("error: gunicorn did not start")
+    raise SystemExit(f"error: gunicorn did not start and warm up (see {log})")
 
 
 def _browser():
@@ -137,7 +148,8 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "pipelines", "build", "--scale", str(args.students)], cwd=ROOT,
                        env=env, check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
-    server = _serve(env, port)
+    load_before = os.getloadavg()
+    server = _serve(env, port, folder / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
     try:
         for tab in TABS:   # one warm-up load per tab (model and cache loads happen once per worker)
@@ -156,7 +168,9 @@ def main() -> int:
         server.wait(timeout=30)
     print(json.dumps({"bench": "paint", "students": args.students, "budget_ms": BUDGET_MS, "server":
                       "gunicorn -c gunicorn.conf.py, 2 workers x 4 threads", "browser": "headless Chromium",
-                      "cpu_count": os.cpu_count(), "tabs": tabs}))
+                      "cpu_count": os.cpu_count(), "load_average_1m": {"before": round(load_before[0], 2),
+                                                                       "after": round(os.getloadavg()[0], 2)},
+                      "tabs": tabs}))
     return 0
 
 

@@ -6,11 +6,9 @@ from importlib import import_module
 from pathlib import Path
 
 import dash
-import dash_bootstrap_components as dbc
-from dash import Dash, dcc, html, page_container
+from dash import Dash
 
 from dashboard.common import context
-from dashboard.common.components import error_toast
 from dashboard.common.errors import handle_callback_error
 from dashboard.common.localise import localised_layout
 
@@ -40,15 +38,10 @@ def create_app() -> Dash:
         on_error=handle_callback_error,
         serve_locally=True,
     )
-    import_module("dashboard.common.shell")   # registers the navbar callback
+    shell = import_module("dashboard.common.shell")   # registers the navbar callback
     _register_pages()
 
-    app.layout = html.Div([
-        dbc.Navbar(id="navbar", color="primary", dark=True, className="mb-3"),
-        dbc.Container(page_container, fluid=True),
-        error_toast(),
-        dcc.Store(id="lang-store"),
-    ])
+    app.layout = shell.app_layout   # a function: each /_dash-layout request renders the page that asked for it
     server = app.server
     server.before_request(context.assign_session_id)
     server.after_request(context.ensure_session_cookie)

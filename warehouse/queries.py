@@ -41,6 +41,29 @@ def get_score_summary_df(con, filters: dict[str, str | None], group_by: str, pas
         FROM mart.students_overview{where} GROUP BY 1 ORDER BY 1""", params).df()
 
 
+def get_score_kpis(con, filters: dict[str, str | None], pass_mark: float) -> dict:
+    """Students, mean of each score (None without students) and share of math scores below the pass mark."""
+    where, params = _filters_sql(filters)
+    params["pass_mark"] = pass_mark
+    row = con.execute(f"""
+        SELECT count(*), avg(math_score), avg(reading_score), avg(writing_score),
+               avg(CASE WHEN math_score < $pass_mark THEN 1.0 ELSE 0.0 END)
+        FROM mart.students_overview{where}""", params).fetchone()
+    return {"n": int(row[0]), "means": dict(zip(SCORE_COLUMNS, row[1:4])), "below_pass_share": row[4]}
+
+
+def get_score_bins_df(con, filters: dict[str, str | None], group_by: str, subject: str,
+                      bin_size: int) -> pd.DataFrame:
+    """Students per level of `group_by` and `bin_size`-point bin of `subject` (bin = its lower edge)."""
+    if group_by not in FILTER_COLUMNS or subject not in SCORE_COLUMNS:
+        raise ValueError(f"cannot bin {subject!r} by {group_by!r}")
+    where, params = _filters_sql(filters)
+    params["size"] = int(bin_size)
+    return con.execute(f"""
+        SELECT {group_by} AS level, CAST(floor({subject} / $size) * $size AS INTEGER) AS bin, count(*) AS students
+        FROM mart.students_overview{where} GROUP BY 1, 2 ORDER BY 1, 2""", params).df()
+
+
 def get_build_info(con) -> dict[str, str]:
     """Key/value facts about the published warehouse."""
     return dict(con.execute("SELECT key, value FROM core.build_info").fetchall())

@@ -61,6 +61,10 @@ DEFAULT_LABELS: dict[str, Any] = {
 }
 
 
+# Plotly's own waterfall colours: a contribution that raises the prediction, one that lowers it, the totals.
+WATERFALL_COLOURS = {"up": "#3D9970", "down": "#FF4136", "total": "#4499FF"}
+
+
 def merge_labels(labels: Mapping[str, Any] | None) -> dict[str, Any]:
     """Return DEFAULT_LABELS overridden by labels (the 'features' sub-dict is merged too)."""
     merged = {**DEFAULT_LABELS, **(labels or {})}
@@ -79,7 +83,8 @@ def _format_value(value: Any) -> str:
 def make_shap_waterfall_figure(
     explanation: Explanation, *, labels: Mapping[str, Any] | None = None, max_features: int | None = None
 ) -> go.Figure:
-    """Waterfall from the base value through each feature's SHAP value to the prediction."""
+    """Waterfall from the base value through each feature's SHAP value to the prediction (one horizontal bar
+    each: x is the value, base where it starts)."""
     text = merge_labels(labels)
     unit = text["unit_log_odds"] if explanation.output == "log_odds" else text["unit_score"]
     rows = explanation.contributions.reindex(
@@ -95,13 +100,22 @@ def make_shap_waterfall_figure(
         f"{text['features'].get(f, f)} = {_format_value(v)}" if f in FEATURES else f
         for f, v in zip(rows["feature"], rows["value"])
     ]
+    # Drawn as bars from a base (the running total before each contribution), not as Plotly's "waterfall"
+    # trace: the app serves plotly.js's cartesian bundle (a third of the full one), which has no waterfall.
+    shap = [float(v) for v in rows["shap"]]
+    starts = (explanation.base_value + pd.Series([0.0, *shap[:-1]]).cumsum()).tolist() if shap else []
+    colours = [WATERFALL_COLOURS["total"],
+               *(WATERFALL_COLOURS["up" if v >= 0 else "down"] for v in shap), WATERFALL_COLOURS["total"]]
     figure = go.Figure(
-        go.Waterfall(
+        go.Bar(
             orientation="h",
             y=[text["base_value"], *names, text["prediction"]],
-            x=[explanation.base_value, *rows["shap"], explanation.prediction],
-            measure=["absolute", *["relative"] * len(rows), "total"],
+            x=[explanation.base_value, *shap, explanation.prediction],
+            base=[0.0, *starts, 0.0],
+            marker={"color": colours},
             texttemplate="%{x:+.2f}",
+            textposition="outside",
+            cliponaxis=False,
         )
     )
     figure.update_layout(

@@ -12,6 +12,9 @@ from warehouse.experiments import CatalogCache
 from warehouse.settings import Settings, get_settings
 
 SESSION_COOKIE = "eduloop_sid"
+# Set (in the WSGI environ, which no HTTP client can reach) on the requests the server makes to warm its own
+# caches (dashboard.common.warmup): they are not visits and log no events.
+WARM_UP_ENVIRON = "eduloop.warm_up"
 
 
 def settings() -> Settings:
@@ -53,6 +56,8 @@ def assign_session_id() -> None:
 
 def log_event(event: str, **fields) -> dict | None:
     """Append one event with the current session; never let logging break a request."""
+    if flask.has_request_context() and flask.request.environ.get(WARM_UP_ENVIRON):
+        return None
     try:
         payload = {k: v for k, v in fields.items() if v is not None}
         return event_writer().write({"event": event, "session_id": session_id(), **payload})

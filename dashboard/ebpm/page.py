@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 import dash
 import dash_bootstrap_components as dbc
@@ -19,6 +20,7 @@ from analytics.causal.effect_csv import cell_errors
 from analytics.causal.effect_io import MAX_EFFECT_ROWS, read_effect_csv
 from analytics.causal.messages import describe
 from analytics.student_schema import CATEGORIES
+from dashboard.common.cache import by_published_version
 from dashboard.common.context import log_event, request_lang, settings
 from dashboard.common.data import current_provenance
 from dashboard.common.i18n import t
@@ -57,7 +59,7 @@ from warehouse.uploads import UploadError, expire_uploads, store_upload
 PAGE = "ebpm"
 WAREHOUSE_STORE = {"source": "warehouse"}
 dash.register_page(__name__, path="/ebpm", order=1, name="EBPM", title="EduLoop · EBPM")
-register_overview_callbacks(PAGE)
+register_overview_callbacks(PAGE, drawn_in_layout=False)   # below the estimate
 
 
 def _id(name: str) -> str:
@@ -99,8 +101,17 @@ def _warehouse_controls(lang: str, state: dict) -> dict:
     }
 
 
-def _heading(name: str, lang: str, **kwargs) -> html.H4:
-    return html.H4([t(f"ebpm.{name}", lang), html.Span(id=_id(f"badge-{name}"))], **kwargs)
+def _heading(name: str, lang: str, badge=None, **kwargs) -> html.H4:
+    return html.H4([t(f"ebpm.{name}", lang), html.Span(badge, id=_id(f"badge-{name}"))], **kwargs)
+
+
+def _first_values(state: dict, controls: dict) -> dict:
+    """The control values the layout shows (CONTROL_INPUTS' shape), as the browser would send them."""
+    return {"treatment": controls["treatment"][1], "outcome": controls["outcome"][1],
+            "covariates": controls["covariates"][1], "filters": state["filters"],
+            "cluster": controls["cluster"][1], "fixed_effects": controls["fixed-effects"][1],
+            **{name: state[name] for name in ("psm_k", "caliper", "replace", "trim", "estimand", "bootstrap",
+                                              "boot_n", "ci")}}
 
 
 def layout(lang: str | None = None, **query) -> html.Div:
@@ -110,7 +121,11 @@ def layout(lang: str | None = None, **query) -> html.Div:
     state = query_state(query)
     controls = _warehouse_controls(lang, state)
     limit_mb = settings().max_upload_bytes / 2**20
-    graph = lambda name: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False}))
+    # The estimate of the URL's view is rendered here (cached per spec in dashboard.ebpm.data), so the page's
+    # first figures need no callback round trip; the callbacks run when a control changes.
+    shown = estimate_outputs(WAREHOUSE_STORE, _first_values(state, controls), lang)
+    graph = lambda name, figure=None: dcc.Loading(dcc.Graph(id=_id(name), config={"displaylogo": False},
+                                                            figure=figure))
     filters = [view.dropdown(f"sub-{c}", view.column_label(c, lang), [{"label": view.level_label(v, lang), "value": v}
                                                                     for v in CATEGORIES[c]], state["filters"][c],
                          placeholder=t("common.all", lang)) for c in SUBGROUP_COLUMNS]
@@ -140,26 +155,27 @@ def layout(lang: str | None = None, **query) -> html.Div:
         html.Div([dbc.Label(t("ebpm.filters", lang), className="fw-bold"), dbc.Row(filters, className="g-2")],
                  id=_id("filters"), className="mb-2"),
         view.options_panel(lang, state, controls, trims=TRIMS, max_bootstrap=TAB_MAX_BOOTSTRAP),
-        dcc.Loading(html.Div(id=_id("messages"))),
-        html.Div(id=_id("headline")),
-        _heading("estimates", lang),
-        html.Div(id=_id("estimates"), className="mb-2"),
-        graph("estimates-figure"),
-        _heading("diagnostics", lang, className="mt-3"),
-        html.Div(id=_id("diagnostics")),
-        graph("overlap"),
-        graph("love"),
-        _heading("sensitivity", lang, className="mt-3"),
+        dcc.Loading(html.Div(shown["messages"], id=_id("messages"))),
+        html.Div(shown["headline"], id=_id("headline")),
+        _heading("estimates", lang, shown["badges"]["estimates"]),
+        html.Div(shown["estimates"], id=_id("estimates"), className="mb-2"),
+        graph("estimates-figure", shown["estimates_figure"]),
+        _heading("diagnostics", lang, shown["badges"]["diagnostics"], className="mt-3"),
+        html.Div(shown["diagnostics"], id=_id("diagnostics")),
+        graph("overlap", shown["overlap"]),
+        graph("love", shown["love"]),
+        _heading("sensitivity", lang, shown["badges"]["sensitivity"], className="mt-3"),
         dcc.Loading(html.Div(id=_id("sensitivity"))),
         html.H4(t("ebpm.assumptions", lang), className="mt-3"),
         dcc.Loading(html.Div(id=_id("assumptions"))),
-        _heading("forest", lang, className="mt-3"),
+        _heading("forest", lang, shown["badges"]["forest"], className="mt-3"),
         dbc.Row(view.dropdown("forest-by", t("ebpm.forest.by", lang), *controls["forest"], clearable=False),
                 className="mb-2"),
         graph("forest"),
         # {source: "warehouse"} or {source: "upload", token, name, rows}: never a path or the data itself.
         dcc.Store(id=_id("data"), data=WAREHOUSE_STORE),
-        dcc.Store(id=_id("spec")),        # the control values of the last estimate (re-validated on read)
+        # the control values of the last estimate (re-validated on read); sensitivity and forest follow it
+        dcc.Store(id=_id("spec"), data=shown["spec"]),
         dcc.Store(id=_id("ui-lang"), data=lang),
         html.Div(id=_id("url-state"), hidden=True),
         html.Hr(className="my-4"),
@@ -291,10 +307,27 @@ def _checked(data, controls: dict, lang: str):
     return source, spec, None
 
 
+# prevent_initial_call: the layout renders the first view (estimate_outputs of the URL's choices).
 @callback(output=ESTIMATE_OUTPUTS, inputs={"data": Input(_id("data"), "data"), "values": CONTROL_INPUTS,
-                                           "lang": State(_id("ui-lang"), "data")})
+                                           "lang": State(_id("ui-lang"), "data")}, prevent_initial_call=True)
 def update_estimates(data, values, lang):
     """Validate the choices, estimate with every method, and draw the headline, table, figures and diagnostics."""
+    return estimate_outputs(data, values, lang)
+
+
+def estimate_outputs(data, values: dict, lang: str) -> dict:
+    """ESTIMATE_OUTPUTS of these control values: the headline, table, figures and diagnostics (or why not).
+
+    On the warehouse's students the drawn panels are kept per published warehouse, choices and language:
+    every load of a shared link draws the same view, and building the figures costs more than estimating
+    from the cached result."""
+    if data != WAREHOUSE_STORE or not _has_students():
+        return _estimate_outputs(data, values, lang)
+    key = ("ebpm-view", json.dumps(values, sort_keys=True, default=str), lang)
+    return by_published_version(settings().db_path, key, lambda: _estimate_outputs(data, values, lang))
+
+
+def _estimate_outputs(data, values: dict, lang: str) -> dict:
     controls = _controls(values)
     source, spec, problem = _checked(data, controls, lang)
     if problem is not None:
@@ -313,10 +346,10 @@ def update_estimates(data, values, lang):
                        for name in BADGED}}
 
 
+# These two run on the page load too: the layout's spec store holds the first estimate's choices.
 @callback(
     Output(_id("sensitivity"), "children"), Output(_id("assumptions"), "children"),
     Input(_id("spec"), "data"), State(_id("data"), "data"), State(_id("ui-lang"), "data"),
-    prevent_initial_call=True,
 )
 def update_sensitivity(controls, data, lang):
     """E-values, placebo and random-common-cause checks of the headline, and the assumptions they inform."""
@@ -333,7 +366,6 @@ def update_sensitivity(controls, data, lang):
     Output(_id("forest"), "figure"),
     Input(_id("spec"), "data"), Input(_id("forest-by"), "value"), State(_id("data"), "data"),
     State(_id("ui-lang"), "data"),
-    prevent_initial_call=True,
 )
 def update_forest(controls, by, data, lang):
     """Doubly robust effect within each level of the chosen dimension (cluster-robust when a cluster is set)."""

@@ -169,27 +169,32 @@ def layout(lang: str | None = None, exp: str | None = None, mode: str | None = N
     prov = current_provenance(cfg.db_path)
     big = audience == "1"
     badge = lambda name, kinds=EVENT_KINDS: demo_badge(prov, kinds, lang, _id(f"{name}-demo"))
-    graph = lambda name: dcc.Graph(id=_id(name), config={"displaylogo": False})
     experiments = data.list_experiments(cfg)
     exp = data.pick_experiment(experiments, exp)
+    mode, mde = mode if mode in MODES else MODES[0], _float(mde, DEFAULT_MDE_PCT, 0, 100)
+    # The A/B panel's first view is rendered here (the callbacks then run on the first refresh or a change), so
+    # the page's first figure needs no callback round trip.
+    summary, looks = render_experiment(cfg, lang, exp, mde, mode, big=big)
+    ab_kpis, ab_time = (None, None) if big else render_ab(cfg, lang, False)
+    graph = lambda name, figure=None: dcc.Graph(id=_id(name), config={"displaylogo": False}, figure=figure)
     ab = html.Div([
         dbc.Row([
             dbc.Col([dbc.Label(t("experiments.pick", lang), html_for=_id("exp")),
                      dcc.Dropdown(id=_id("exp"), value=exp, clearable=False,
                                   options=_experiment_options(experiments, lang))], md=3),
             dbc.Col([dbc.Label(t("experiments.mode", lang), html_for=_id("mode")),
-                     dbc.RadioItems(id=_id("mode"), value=mode if mode in MODES else MODES[0], inline=True,
+                     dbc.RadioItems(id=_id("mode"), value=mode, inline=True,
                                     options=[{"label": t(f"experiments.mode.{m}", lang), "value": m}
                                              for m in MODES])], md=4),
             dbc.Col([dbc.Label(t("operations.ab.mde", lang), html_for=_id("mde")),
                      dbc.Input(id=_id("mde"), type="number", min=1, max=100, step=1, debounce=True,
-                               value=_float(mde, DEFAULT_MDE_PCT, 0, 100))], md=2),
+                               value=mde)], md=2),
             dbc.Col(dbc.Switch(id=_id("cumulative"), label=t("operations.ab.cumulative", lang), value=False),
                     md=3, className="d-flex align-items-end"),
         ], className="g-2 mb-2"),
-        html.Div(id=_id("exp-summary"), className="mb-2"),
-        dbc.Row([dbc.Col(graph("exp-looks"), md=7), dbc.Col(graph("ab-time"), md=5)]),
-        html.Div(id=_id("ab-kpis"), className="mt-2"),
+        html.Div(summary, id=_id("exp-summary"), className="mb-2"),
+        dbc.Row([dbc.Col(graph("exp-looks", looks), md=7), dbc.Col(graph("ab-time", ab_time), md=5)]),
+        html.Div(ab_kpis, id=_id("ab-kpis"), className="mt-2"),
     ], className="fs-5" if big else None)
     usage = html.Div([
         dbc.Row([
@@ -262,9 +267,10 @@ def toggle_live(live):
     return not bool(live)
 
 
+# prevent_initial_call (this and the experiment panel): the layout renders their first view.
 @callback(Output(_id("ab-kpis"), "children"), Output(_id("ab-time"), "figure"),
           Input(_id("interval"), "n_intervals"), Input(_id("cumulative"), "value"), State(_id("lang"), "data"),
-          State(_id("big"), "data"))
+          State(_id("big"), "data"), prevent_initial_call=True)
 def update_ab(_n, cumulative, lang, big):
     """Advice counts and CTR per day."""
     _guard(big)
@@ -273,7 +279,7 @@ def update_ab(_n, cumulative, lang, big):
 
 @callback(Output(_id("exp-summary"), "children"), Output(_id("exp-looks"), "figure"),
           Input(_id("interval"), "n_intervals"), Input(_id("exp"), "value"), Input(_id("mode"), "value"),
-          Input(_id("mde"), "value"), State(_id("lang"), "data"), State(_id("big"), "data"))
+          Input(_id("mde"), "value"), State(_id("lang"), "data"), State(_id("big"), "data"), prevent_initial_call=True)
 def update_experiment(_n, key, mode, mde, lang, big):
     """Experiment panel: session-level results, sequential first by default, and the peeking chart."""
     _guard()

@@ -150,9 +150,13 @@ def predict_one(db_path: str | Path, record: dict[str, Any], algorithm: str | No
 
 
 def model_page_tables(db_path: str | Path, version: str) -> tuple[pd.DataFrame, list[str]]:
-    """The tuning trials of a model version and the school ids (for the intervention filter)."""
-    with read_only(db_path) as con:
-        return mq.get_tuning_trials_df(con, version), mq.get_school_ids(con)
+    """The tuning trials of a model version and the school ids (for the intervention filter), re-read only when
+    a new warehouse is published (the page layout shows them on every load)."""
+    def read() -> tuple[pd.DataFrame, list[str]]:
+        with read_only(db_path) as con:
+            return mq.get_tuning_trials_df(con, version), mq.get_school_ids(con)
+
+    return by_published_version(db_path, ("model_page_tables", version), read)
 
 
 def registry(db_path: str | Path) -> pd.DataFrame:

@@ -48,7 +48,7 @@ from warehouse.model_artifacts import ArtifactError
 
 PAGE = "predict"
 dash.register_page(__name__, path="/predict", order=0, name="Predict", title="EduLoop · Predict")
-register_overview_callbacks(PAGE)
+register_overview_callbacks(PAGE, drawn_in_layout=True)   # the overview is the Predict page's first figure
 ADVICE_ACTIONS = {f"{PAGE}-advice-follow": "follow", f"{PAGE}-advice-another": "another",
                   f"{PAGE}-advice-share": "share"}
 # The inputs' URL keys carry a prefix: the overview filters further down this page use the bare names.
@@ -184,7 +184,7 @@ def layout(lang: str | None = None, **query) -> html.Div:
         *sections,
         dcc.Store(id=_id("ui-lang"), data=lang), dcc.Store(id=_id("last")),
         dcc.Store(id=_id("loaded-store"), data=loaded), dcc.Store(id=_id("autorun"), data=autorun),
-        dcc.Store(id=_id("href")), html.Div(id=_id("url-sync"), hidden=True),
+        dcc.Store(id=_id("href")), html.Div(id=_id("url-state"), hidden=True),
     ], id=f"{PAGE}-page")
 
 
@@ -289,7 +289,7 @@ clientside_callback(
         });
         return [window.location.href, ''];
     }""" % '", "'.join(INPUT_PREFIX + name for name in FEATURES),
-    Output(_id("href"), "data"), Output(_id("url-sync"), "children"), Input(_id("last"), "data"),
+    Output(_id("href"), "data"), Output(_id("url-state"), "children"), Input(_id("last"), "data"),
 )
 
 
@@ -350,6 +350,12 @@ def update_model_views(algorithm, feature, lang):
     fit, residuals = view.fit_figures(models, algorithm, lang)
     importance, dependence = view.shap_figures(models, background_shap(models, algorithm), algorithm, feature, lang)
     return view.quality_block(models, algorithm, lang), fit, residuals, importance, dependence
+
+
+@callback(*[Output(_id(name), "figure") for name in view.RISK_GRAPHS], Input(_id("ui-lang"), "data"))
+def update_risk_figures(lang):
+    """The at-risk classifier's confusion matrix, ROC and PR curves (after the page's first figure: below it)."""
+    return view.risk_figures(production(settings().db_path), lang)
 
 
 @callback(

@@ -275,13 +275,25 @@ def shap_figures(models: LoadedModels, values: pd.DataFrame, algorithm: str, fea
 
 
 # ---- risk classifier --------------------------------------------------------------------------
-def risk_block(models: LoadedModels, lang: str) -> html.Div:
-    """Classifier metrics at the threshold, officials' terms, confusion matrix, ROC and PR curves."""
+RISK_GRAPHS = ("confusion", "roc", "pr")
+
+
+def risk_figures(models: LoadedModels, lang: str) -> list[go.Figure]:
+    """The at-risk classifier's confusion matrix, ROC and PR curves on the test set (RISK_GRAPHS' order)."""
     bundle = models.risk_bundle
     evaluation = bundle["evaluations"][bundle["selected"]]
-    report = evaluation["test"]
+    report, text = evaluation["test"], figure_labels(lang)
+    return [tidy(make_confusion_matrix_figure(report, labels=text)),
+            tidy(make_roc_figure(evaluation["roc_curve"], report=report, labels=text)),
+            tidy(make_pr_figure(evaluation["pr_curve"], report=report, labels=text))]
+
+
+def risk_block(models: LoadedModels, lang: str) -> html.Div:
+    """Classifier metrics at the threshold, officials' terms, and the places of the confusion matrix, ROC and PR
+    curves (risk_figures, drawn by a callback after the page's first figure)."""
+    bundle = models.risk_bundle
+    report = bundle["evaluations"][bundle["selected"]]["test"]
     mark = f"{models.serving.risk.pass_mark:g}"
-    text = figure_labels(lang)
     cards = [dbc.Col(kpi_card(t(f"predict.metric.{name}", lang), _num(report.get(name), 3),
                               f"{PAGE}-risk-{name}"), md=True) for name in RISK_METRICS]
     terms = [
@@ -289,9 +301,6 @@ def risk_block(models: LoadedModels, lang: str) -> html.Div:
         t("predict.officials.workload", lang, n=_num(report["flagged_per_100_students"], 0)),
         t("predict.officials.precision", lang, mark=mark, n=_num(report["true_at_risk_per_100_flagged"], 0)),
     ]
-    graphs = [tidy(make_confusion_matrix_figure(report, labels=text)),
-              tidy(make_roc_figure(evaluation["roc_curve"], report=report, labels=text)),
-              tidy(make_pr_figure(evaluation["pr_curve"], report=report, labels=text))]
     return html.Div([
         html.P(t("predict.risk_metrics.title", lang, algorithm=algorithm_name(bundle["selected"], lang),
                  threshold=_num(models.threshold, 3)), className="text-muted"),
@@ -299,8 +308,7 @@ def risk_block(models: LoadedModels, lang: str) -> html.Div:
         dbc.Alert([html.Strong(t("predict.officials.title", lang)),
                    html.Ul([html.Li(line) for line in terms], className="mb-0")],
                   color="info", id=f"{PAGE}-officials"),
-        dbc.Row([dbc.Col(dcc.Graph(id=f"{PAGE}-{name}", figure=fig), md=4)
-                 for name, fig in zip(("confusion", "roc", "pr"), graphs)]),
+        dbc.Row([dbc.Col(dcc.Graph(id=f"{PAGE}-{name}"), md=4) for name in RISK_GRAPHS]),
     ])
 
 

@@ -26,7 +26,7 @@ PAGE = "recommend"
 # The lists, neighbours and evaluation are computed from learning activity over the material catalogue.
 DATA_KINDS = ("interactions", "materials")
 dash.register_page(__name__, path="/recommend", order=2, name="Recommend", title="EduLoop · Recommend")
-register_overview_callbacks(PAGE)
+register_overview_callbacks(PAGE, drawn_in_layout=False)   # below the recommender and its evaluation
 SUBJECTS = ("math", "reading", "writing")
 FILTERS = ("school_id", "weakest_subject", "test_prep", "lunch")
 MAX_LISTED = 200

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,22 +15,15 @@ ADMIN = basic_auth("admin", PASSWORD)
 ACK = {"event": "admin_action", "page": "operations", "payload": {"action": "ack_alert", "alert_id": "a1"}}
 
 
-@pytest.fixture(scope="module")
-def folder(built_warehouse, tmp_path_factory):
+@pytest.fixture
+def folder(private_folder):
     """A private copy of the shared warehouse, with its own (empty) event folder."""
-    folder = tmp_path_factory.mktemp("hardening")
-    shutil.copyfile(built_warehouse, folder / "warehouse.duckdb")
-    (folder / "events").mkdir()
-    return folder
+    return private_folder
 
 
 @pytest.fixture
-def client(folder, monkeypatch):
-    from dashboard.app import server
-
-    point_app_at(monkeypatch, folder)
-    monkeypatch.delenv("EDULOOP_ADMIN_PASSWORD", raising=False)
-    return server.test_client()
+def client(private_client):
+    return private_client
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from dash.testing.wait import until
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 
 from dashboard.common.i18n import t
 from tests.conftest import pytest_setup_options
@@ -29,8 +30,16 @@ def dash_duo_app():
     return app
 
 
+def text_of(driver, selector: str) -> str:
+    """An element's text; "" when a callback replaced it between the lookup and the read (ask again)."""
+    try:
+        return driver.find_element("css selector", selector).text
+    except StaleElementReferenceException:
+        return ""
+
+
 def headline_value(driver) -> str:
-    return driver.find_element("css selector", "#ebpm-headline-value").text
+    return text_of(driver, "#ebpm-headline-value")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -52,7 +61,7 @@ def test_copied_url_in_a_new_browser_and_the_language_switch_keep_the_view(dash_
     dash_duo.select_dcc_dropdown("#ebpm-outcome", index=1)    # reading
     until(lambda: "estimand=ATT" in dash_duo.driver.current_url
           and "outcome=reading_score" in dash_duo.driver.current_url, timeout=TIMEOUT)
-    until(lambda: "(ATT)" in dash_duo.find_element("#ebpm-headline-card").text, timeout=TIMEOUT)
+    until(lambda: "(ATT)" in text_of(dash_duo.driver, "#ebpm-headline-card"), timeout=TIMEOUT)
     url = dash_duo.driver.current_url
 
     other = webdriver.Chrome(options=pytest_setup_options())
@@ -61,7 +70,7 @@ def test_copied_url_in_a_new_browser_and_the_language_switch_keep_the_view(dash_
         until(lambda: other.find_elements("css selector", "#ebpm-headline-value"), timeout=TIMEOUT)
         # Both browsers may still be settling (the outcome callback can land after the estimand one), so the
         # check is that both come to rest on the same figure for the same URL, not a snapshot taken mid-update.
-        until(lambda: "(ATT)" in other.find_element("css selector", "#ebpm-headline-card").text
+        until(lambda: "(ATT)" in text_of(other, "#ebpm-headline-card")
               and headline_value(other) == headline_value(dash_duo.driver), timeout=TIMEOUT)
         shown = headline_value(other)
     finally:

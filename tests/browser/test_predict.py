@@ -33,7 +33,7 @@ def _open(dash_duo, path: str = "/") -> None:
 def _waterfall_bars(dash_duo, timeout: float = 10.0) -> int:
     script = ("const g = document.querySelector('#predict-waterfall .js-plotly-plot');"
               "const t = g && g._fullData && g._fullData[0];"
-              "return t && t.type === 'waterfall' ? t.y.length : -1;")
+              "return t && t.type === 'bar' ? t.y.length : -1;")
     deadline = time.monotonic() + timeout
     while (bars := dash_duo.driver.execute_script(script)) < 0 and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -11,10 +11,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def plotted_count(dash_duo, graph_id: str) -> int:
-    """Total number of x values over all traces of a graph (plotly 7 encodes arrays; read _fullData)."""
+    """Students counted in a distribution graph: the bar heights over all traces (plotly 7 encodes arrays;
+    read _fullData)."""
     return dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        "return g && g._fullData ? g._fullData.reduce((n, t) => n + (t.x ? t.x.length : 0), 0) : -1;")
+        "return g && g._fullData ? g._fullData.reduce((n, t) => n + Array.from(t.y || []).reduce((a, b) => a + b, 0),"
+        " 0) : -1;")
 
 
 def test_shell_tabs_language_and_filters(dash_duo, app):
@@ -59,3 +61,41 @@ def _count(sql: str) -> int:
     from tests.helpers.files import scalar
 
     return scalar(Path(os.environ["EDULOOP_DB"]), sql)
+
+
+# Records the outputs named by every callback request the page sends (Dash posts them as JSON through fetch).
+RECORD_CALLBACKS = """
+window.__callbackOutputs = [];
+const originalFetch = window.fetch;
+window.fetch = function (url, options) {
+    if (String(url).includes('_dash-update-component') && options && options.body) {
+        try { window.__callbackOutputs.push(JSON.parse(options.body).output); } catch (e) { /* not ours */ }
+    }
+    return originalFetch.apply(this, arguments);
+};
+"""
+
+
+@pytest.mark.parametrize("tab, graph, later", [("predict", "predict-dist", "predict-roc"),
+                                               ("ebpm", "ebpm-estimates-figure", "ebpm-dist"),
+                                               ("operations", "operations-exp-looks", "operations-usage-views")])
+def test_first_figure_needs_no_callback_and_plotly_is_the_cartesian_bundle(dash_duo, app, tab, graph, later):
+    """The page and its first figure come in the served layout: the figure is plotted although no callback asked
+    for the page (Dash's routing) or for that figure; plotly.js is the small bundle the page loads itself. The
+    figures further down still arrive (by callback, after the first)."""
+    dash_duo.start_server(app, port=free_port())
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CALLBACKS})
+    dash_duo.driver.get(f"{dash_duo.server_url}/{tab}?lang=en")
+    dash_duo.wait_for_element(f"#{graph} .js-plotly-plot .main-svg", timeout=30)
+    outputs = dash_duo.driver.execute_script("return window.__callbackOutputs;")
+    assert not [o for o in outputs if "_pages_content" in o or "navbar.children" in o or f"{graph}.figure" in o]
+    assert dash_duo.driver.execute_script(f"return document.querySelector('#{graph} .js-plotly-plot')"
+                                          "._fullData.length;") > 0
+    scripts = dash_duo.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('plotly'));")
+    assert any("plotly-cartesian.min.js" in s for s in scripts)
+    assert not any("plotly.min.js" in s and "cartesian" not in s for s in scripts)   # the 4.8 MB bundle: never
+    assert dash_duo.find_element("#nav-" + tab).get_attribute("class").split().count("active") == 1
+    dash_duo.wait_for_element(f"#{later} .js-plotly-plot .main-svg", timeout=30)
+    assert any(f"{later}.figure" in o for o in dash_duo.driver.execute_script("return window.__callbackOutputs;"))
+    assert dash_duo.get_logs() == []

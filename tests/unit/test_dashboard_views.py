@@ -3,24 +3,29 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics.models.explain import global_importance
 from analytics.ops_figures import make_daily_counts_figure, make_performance_figure
-from analytics.student_summary import StudentKpis, student_kpis
+from analytics.student_summary import StudentKpis
 from dashboard.overview.view import kpi_row, make_score_distribution_figure
+from warehouse.queries import FILTER_COLUMNS, get_score_bins_df, get_score_kpis
 
 LABELS = {"title": "T", "x": "X", "y": "Y", "no_data": "nothing yet"}
 
 
 def test_score_distribution_has_one_histogram_per_level_with_translated_names():
-    df = pd.DataFrame({"math_score": [10, 20, 30, 90, 95], "test_prep": ["none", "none", "none", "completed",
-                                                                         "completed"]})
-    fig = make_score_distribution_figure(df, "math_score", "test_prep", title="T", x_title="X", y_title="Y",
+    bins = pd.DataFrame({"level": ["none", "none", "completed", "completed"], "bin": [10, 20, 90, 95],
+                         "students": [1, 2, 3, 4]})
+    fig = make_score_distribution_figure(bins, 5, title="T", x_title="X", y_title="Y",
                                          level_names={"completed": "受講済み"})
     assert [trace.name for trace in fig.data] == ["受講済み", "none"]          # sorted levels, names mapped
-    assert [sorted(np.asarray(trace.x).tolist()) for trace in fig.data] == [[90, 95], [10, 20, 30]]
+    # one bar per bin, centred on it and as wide as it, as tall as its students
+    assert [np.asarray(trace.x).tolist() for trace in fig.data] == [[92.5, 97.5], [12.5, 22.5]]
+    assert [np.asarray(trace.y).tolist() for trace in fig.data] == [[3, 4], [1, 2]]
+    assert {trace.width for trace in fig.data} == {5}
     assert fig.layout.barmode == "overlay" and tuple(fig.layout.xaxis.range) == (0, 100)
 
 
@@ -46,21 +51,37 @@ def _card_values(row) -> list[str]:
     return [col.children.children.children[1].children for col in row.children]
 
 
+def _overview_db(students: pd.DataFrame):
+    """An in-memory DuckDB with mart.students_overview holding `students` (missing filter columns: 'x')."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA mart")
+    full = students.assign(**{c: "x" for c in FILTER_COLUMNS if c not in students})
+    con.register("students_frame", full)
+    con.execute("CREATE TABLE mart.students_overview AS SELECT * FROM students_frame")
+    return con
+
+
 def test_kpi_row_counts_means_and_share_below_the_pass_mark():
-    students = pd.DataFrame({"math_score": [40, 60, 80, 45], "reading_score": [50, 70, 90, 60],
-                             "writing_score": [55, 65, 75, 85]})
-    row = kpi_row("predict", students, 50, "en")
-    assert _card_values(row) == ["4", "56.2", "67.5", "70.0", "50.0 %"]
-    assert _card_values(kpi_row("predict", students.iloc[:0], 50, "en")) == ["0", "–", "–", "–", "–"]
+    kpis = StudentKpis(4, {"math_score": 56.25, "reading_score": 67.5, "writing_score": 70.0}, 0.5)
+    assert _card_values(kpi_row("predict", kpis, 50, "en")) == ["4", "56.2", "67.5", "70.0", "50.0 %"]
+    empty = StudentKpis(0, dict.fromkeys(kpis.means), None)
+    assert _card_values(kpi_row("predict", empty, 50, "en")) == ["0", "–", "–", "–", "–"]
 
 
-def test_student_kpis_against_pandas_by_hand():
+def test_score_kpis_and_bins_against_pandas_by_hand():
     students = pd.DataFrame({"math_score": [40, 60, 80, 45], "reading_score": [50, 70, 90, 60],
-                             "writing_score": [55, 65, 75, 85]})
-    kpis = student_kpis(students, 50)
+                             "writing_score": [55, 65, 75, 100], "gender": ["female", "male", "male", "female"]})
+    con = _overview_db(students)
+    kpis = StudentKpis(**get_score_kpis(con, {}, 50))
     assert (kpis.n, kpis.below_pass_share) == (4, 0.5)
-    assert kpis.means == {"math_score": 56.25, "reading_score": 67.5, "writing_score": 70.0}
-    assert student_kpis(students.iloc[:0], 50) == StudentKpis(0, dict.fromkeys(kpis.means), None)
+    assert kpis.means == {"math_score": 56.25, "reading_score": 67.5, "writing_score": 73.75}
+    assert StudentKpis(**get_score_kpis(con, {"gender": "other"}, 50)) == StudentKpis(0, dict.fromkeys(kpis.means),
+                                                                                       None)
+    bins = get_score_bins_df(con, {"gender": "male"}, "gender", "writing_score", 5)
+    assert bins.to_dict("records") == [{"level": "male", "bin": 65, "students": 1},
+                                       {"level": "male", "bin": 75, "students": 1}]
+    # 100 has a bin of its own, [100, 105), as the old histogram's last bin [100, 101] held it
+    assert get_score_bins_df(con, {}, "gender", "writing_score", 5)["bin"].tolist() == [55, 100, 65, 75]
 
 
 def test_global_importance_is_mean_absolute_shap_per_feature():

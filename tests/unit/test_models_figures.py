@@ -43,8 +43,12 @@ def test_waterfall_runs_from_base_to_prediction(explainer):
     figure = make_shap_waterfall_figure(explanation)
     _titled(figure)
     trace = figure.data[0]
-    assert isinstance(trace, go.Waterfall)
-    assert trace.measure[0] == "absolute" and trace.measure[-1] == "total"
+    assert isinstance(trace, go.Bar)   # bars from a base: the served plotly.js bundle has no waterfall trace
+    assert trace.base[0] == 0 and trace.base[-1] == 0   # the average and the prediction are drawn from 0
+    # each contribution starts where the running total stands, and the last one ends at the prediction
+    running = list(pd.Series([trace.x[0], *trace.x[1:-1]]).cumsum())
+    assert list(trace.base[1:-1]) == pytest.approx(running[:-1])
+    assert trace.base[-2] + trace.x[-2] == pytest.approx(trace.x[-1])
     assert trace.x[0] + sum(trace.x[1:-1]) == pytest.approx(trace.x[-1])
     assert trace.x[-1] == pytest.approx(explanation.prediction)
     shap_order = [abs(v) for v in trace.x[1:-1]]
