@@ -75,6 +75,8 @@ def test_every_event_points_at_its_log_file_and_per_file_counts_add_up(fresh_dir
 
 OLD_LAYOUT = [   # core.events and raw.event_files as written before events carried a file_id
     "DROP VIEW core.events", "DROP TABLE raw.event_files", "DROP TABLE core.schema_version",
+    # interactions were one table then (migration 008 turns it into a view over per-load tables)
+    "DROP VIEW core.interactions", "CREATE TABLE core.interactions AS SELECT * FROM core.interaction_rows",
     """CREATE TABLE core.events (event_id VARCHAR NOT NULL, event VARCHAR NOT NULL, ts TIMESTAMP NOT NULL,
        session_id VARCHAR, page VARCHAR, student_id VARCHAR, variant VARCHAR, model_version VARCHAR,
        predicted DOUBLE, payload JSON, source_file VARCHAR, ingested_at TIMESTAMP)""",
