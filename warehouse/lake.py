@@ -37,6 +37,9 @@ EVENTS = "events"
 STAGING = "_staging"
 REPLACED = "_replaced"
 PARTITION = "date"
+# zstd at level 1 and no dictionary pages for strings: 7.2 s of CPU instead of 11.2 s to write 10 M events,
+# for 2 % more bytes (the unique event ids are two thirds of a file and gain nothing from a dictionary).
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, STRING_DICTIONARY_PAGE_SIZE_LIMIT 1"
 
 
 def lake_for(db_path: str | Path | None, recorded: Path | None = None) -> Path | None:
@@ -252,7 +255,7 @@ def append_events(con, table: str, lake_dir: str | Path) -> int:
             folder.mkdir()
             con.execute(f"""COPY (SELECT {_casts(LAKE_COLUMNS)} FROM {table}
                                   WHERE ts >= $day::TIMESTAMP AND ts < $day::TIMESTAMP + INTERVAL 1 DAY)
-                            TO $file (FORMAT parquet, COMPRESSION zstd)""",
+                            TO $file ({PARQUET_OPTIONS})""",
                         {"day": day, "file": str(folder / f"part-{run}-0.parquet")})
         for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
             target = events_root(lake_dir) / folder.name
