@@ -129,7 +129,7 @@ def grow_lake(folder: Path, target: int) -> dict:
     """Add Parquet partitions (earlier days, 300 k events a day) until the lake holds `target` events."""
     import duckdb
 
-    from warehouse.lake import LAKE_COLUMNS, events_root
+    from warehouse.lake import LAKE_COLUMNS, PARQUET_OPTIONS, events_root
 
     con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
     have = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
@@ -160,7 +160,7 @@ def grow_lake(folder: Path, target: int) -> dict:
                    TIMESTAMP '2026-01-01' AS ingested_at, 'demo' AS source,
                    CAST($first::TIMESTAMP + INTERVAL (i // {per_day}) DAY AS DATE) AS date
             FROM range({lo}, {hi}) r(i))
-            TO $out (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date),
+            TO $out ({PARQUET_OPTIONS}, PARTITION_BY (date),
                      FILENAME_PATTERN 'part-gen{chunk}-{{i}}')""",
                     {"first": first, "out": str(staging / f"chunk{chunk}")})
     gen.close()

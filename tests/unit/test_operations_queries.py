@@ -205,6 +205,20 @@ def _aggregates(con) -> dict:
     return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 
+def test_a_first_ingest_builds_the_aggregates_from_its_batch_exactly_like_a_rebuild_from_the_lake(tmp_path):
+    events = tmp_path / "events"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    apply_schema(con)
+    con.execute("INSERT INTO mart.event_counts_daily VALUES (DATE '2020-01-01', 'click', 'predict', 'A', 5)")
+    EventWriter(events).write_many(INGESTED + PENDING)
+    ingest_events_into(con, events)   # the lake held nothing before: aggregates come from the batch in memory
+    from_batch = _aggregates(con)
+    assert event_aggregates_current(con) and "2020-01-01" not in str(from_batch["mart.event_counts_daily"])
+    refresh_event_aggregates(con)     # the same definitions over the Parquet files in the lake
+    assert _aggregates(con) == from_batch and from_batch["mart.session_days"]
+    con.close()
+
+
 def test_ingest_adds_new_rows_to_the_aggregates_exactly_like_a_rebuild(tmp_path):
     events = tmp_path / "events"
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
