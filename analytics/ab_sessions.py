@@ -273,3 +273,19 @@ def _records(df: pd.DataFrame) -> list[dict]:
             clean[key] = value
         out.append(clean)
     return out
+
+
+def replace_sessions(total: pd.DataFrame, old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per-group sums over sessions (`total`) with some sessions' sums (`old`) swapped for their new sums (`new`).
+
+    Every column besides `keys` is a sum over sessions of a per-session value, so totals are additive in
+    sessions: total - old + new is exactly what the query would give over all sessions' newest events. Groups
+    left empty (first column besides `keys` = 0) are dropped; rows come sorted by `keys`.
+    """
+    values = [c for c in total.columns if c not in keys]
+    parts = [total, old.assign(**{c: -old[c] for c in values}), new]
+    parts = [p[keys + values] for p in parts if not p.empty]
+    if not parts:
+        return total
+    out = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False, sort=True)[values].sum()
+    return out[out[values[0]] != 0].reset_index(drop=True)

@@ -31,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TABS = ("predict", "ebpm", "recommend", "operations")
-BUDGET_MS = 1500
+BUDGET_MS = 1500            # issue 14 item 9: on the 1,000-student demo
+BUDGET_MS_1M = 3000         # and at 1 M students
 WATCH = """
 window.__eduloopPaint = null;
 window.__eduloopSettled = null;
@@ -134,6 +135,15 @@ def _median(runs: list[dict], key: str) -> int | None:
     return round(statistics.median(values)) if values else None
 
 
+def _scale(db: Path, default: int) -> int:
+    """The student count a warehouse was built for (core.build_info 'scale'), else `default`."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT value FROM core.build_info WHERE key = 'scale'").fetchone()
+    return int(row[0]) if row and str(row[0]).isdigit() else default
+
+
 def main() -> int:
     """Build (or reuse) a demo warehouse, serve it, and print the paint times of each tab as JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -147,6 +157,8 @@ def main() -> int:
     if args.db is None:
         subprocess.run([sys.executable, "-m", "pipelines", "build", "--scale", str(args.students)], cwd=ROOT,
                        env=env, check=True, stdout=subprocess.DEVNULL)
+    students = _scale(db, args.students)   # with --db, what that warehouse holds, not the --students default
+    budget = BUDGET_MS_1M if students >= 1_000_000 else BUDGET_MS
     port = _free_port()
     load_before = os.getloadavg()
     server = _serve(env, port, folder / "gunicorn.log")
@@ -162,11 +174,11 @@ def main() -> int:
                          "first_contentful_paint_ms": median["fcp"],
                          "runs_meaningful_ms": [None if r["meaningful"] is None else round(r["meaningful"])
                                                 for r in runs],
-                         "within_budget": median["meaningful"] is not None and median["meaningful"] <= BUDGET_MS}
+                         "within_budget": median["meaningful"] is not None and median["meaningful"] <= budget}
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    print(json.dumps({"bench": "paint", "students": args.students, "budget_ms": BUDGET_MS, "server":
+    print(json.dumps({"bench": "paint", "students": students, "budget_ms": budget, "server":
                       "gunicorn -c gunicorn.conf.py, 2 workers x 4 threads", "browser": "headless Chromium",
                       "cpu_count": os.cpu_count(), "load_average_1m": {"before": round(load_before[0], 2),
                                                                        "after": round(os.getloadavg()[0], 2)},

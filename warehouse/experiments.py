@@ -18,6 +18,9 @@ from warehouse.schema import read_sql
 ADVICE_EXPERIMENT = "advice-v1"    # events on the advice page without an experiment key belong here
 ADVICE_PAGE = "predict"
 EVENT_SOURCES = ("core.events", "live_events")   # live_events: see warehouse.ops_queries.open_live_events
+# pending_events: the not-yet-ingested part of live_events; *_session_events: see open_session_events
+STATS_SOURCES = (*EVENT_SOURCES, "pending_events", "published_session_events", "live_session_events")
+STATS_KEYS = {"sessions": ["variant"], "daily": ["day", "variant"], "actions": ["variant", "action"]}
 EXPERIMENT_COLUMNS = ("experiment_key", "kind", "variants", "allocation", "primary_action", "start_day",
                       "end_day", "status", "created_at", "stopped_at", "description")
 
@@ -94,19 +97,47 @@ def get_experiment_actions_df(con, experiment: dict, *, source: str = "core.even
     return _run(con, "experiment_actions.sql", experiment, source, start, end)
 
 
+def get_experiment_stats(con, experiment: dict, *, source: str = "core.events") -> dict[str, pd.DataFrame]:
+    """{sessions, daily, actions} frames (the three above) of one experiment over one event source."""
+    return {name: _run(con, query, experiment, source, None, None) for name, query in
+            (("sessions", "experiment_sessions.sql"), ("daily", "experiment_sessions_daily.sql"),
+             ("actions", "experiment_actions.sql"))}
+
+
+def get_experiment_session_ids(con, experiment: dict, *, source: str = "pending_events") -> list[str]:
+    """Ids of the sessions with an impression or click of the experiment in `source` (by default the
+    not-yet-ingested events: the sessions whose sums live events change)."""
+    return _run(con, "experiment_session_ids.sql", experiment, source, None, None)["session_id"].tolist()
+
+
+def open_session_events(con, sessions: list[str]) -> None:
+    """Temp tables of every event of these sessions: published_session_events (from core.events) and
+    live_session_events (those plus their pending_events, see warehouse.ops_queries.open_live_events).
+
+    One scan of core.events for a few sessions, then each query over them reads a few rows: what a few
+    sessions' sums are recomputed from when not-yet-ingested events touch them.
+    """
+    ids = {"ids": list(sessions)}
+    con.execute("CREATE OR REPLACE TEMP TABLE published_session_events AS SELECT * EXCLUDE (ingested_at) "
+                "FROM core.events WHERE session_id IN (SELECT unnest($ids::VARCHAR[]))", ids)
+    con.execute("CREATE OR REPLACE TEMP TABLE live_session_events AS SELECT * FROM published_session_events "
+                "UNION ALL BY NAME SELECT * FROM pending_events WHERE session_id IN (SELECT unnest($ids::VARCHAR[]))",
+                ids)
+
+
 def _run(con, name: str, experiment: dict, source: str, start, end) -> pd.DataFrame:
     """Run a query file over an allowlisted event source within the experiment's (and caller's) window."""
-    if source not in EVENT_SOURCES:
-        raise ValueError(f"unknown event source {source!r}; expected one of {EVENT_SOURCES}")
+    if source not in STATS_SOURCES:
+        raise ValueError(f"unknown event source {source!r}; expected one of {STATS_SOURCES}")
     lo = max(filter(None, [start, _day_start(experiment.get("start_day"))]), default=datetime(1970, 1, 1))
     day_end = experiment.get("end_day")
     hi_candidates = [end, _day_start(day_end) + timedelta(days=1) if _present(day_end) else None]
     hi = min(filter(None, hi_candidates), default=datetime(9999, 1, 1))
+    params = {"key": experiment["experiment_key"], "default_key": ADVICE_EXPERIMENT, "default_page": ADVICE_PAGE,
+              "start": lo, "end": hi, "primary": experiment["primary_action"]}
     # the shared CTEs, then the query's own tail; the relation name comes from the allowlist
     sql = (read_sql("queries/experiment_events.sql") + read_sql(f"queries/{name}")).replace("__EVENTS__", source)
-    return con.execute(sql, {"key": experiment["experiment_key"], "default_key": ADVICE_EXPERIMENT,
-                             "default_page": ADVICE_PAGE, "start": lo, "end": hi,
-                             "primary": experiment["primary_action"]}).df()
+    return con.execute(sql, params).df()
 
 
 def _present(value) -> bool:

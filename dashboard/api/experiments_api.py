@@ -10,9 +10,9 @@ from dashboard.api.errors import ApiError
 from dashboard.api.guards import require_admin
 from dashboard.api.openapi import document
 from dashboard.common.context import settings
+from dashboard.operations.data import experiment_stats
 from warehouse import experiments as wx
 from warehouse.connection import WarehouseMissing, read_only
-from warehouse.ops_queries import open_live_events
 
 KEY_PARAMETER = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
 
@@ -80,15 +80,12 @@ def experiment_results(key: str):
     if not 0 < mde <= 10:
         raise ApiError(422, "invalid", "mde must be between 0 and 1000 (percent)", "mde")
 
-    def work(con):
-        found = _experiment(con, key)
-        open_live_events(con, settings().events_dir)
-        stats = wx.get_experiment_session_stats_df(con, found, source="live_events")
-        daily = wx.get_experiment_daily_stats_df(con, found, source="live_events")
-        actions = wx.get_experiment_actions_df(con, found, source="live_events")
-        return found, stats, daily, actions
-
-    found, stats, daily, actions = _read(work)
+    found = _read(lambda con: _experiment(con, key))
+    try:   # the Operations tab's numbers: published sums cached, live events layered on (own connections)
+        frames = experiment_stats(settings(), found)
+    except WarehouseMissing as exc:
+        raise ApiError(503, "warehouse_missing", str(exc)) from exc
+    stats, daily, actions = frames["sessions"], frames["daily"], frames["actions"]
     body = {"experiment": key, "status": found["status"], "primary_action": found["primary_action"]}
     if len(stats) < 2:
         return jsonify({**body, "variants": [], "reason": "fewer than two variants have sessions yet"})

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 import pandas as pd
 
-from analytics.ab_sessions import experiment_report
+from analytics.ab_sessions import experiment_report, replace_sessions
 from analytics.abtest import ABSummary, ctr_over_time, required_sample_size, summarize_ab, wilson_interval
 from analytics.alerts import AlertInputs, AlertThresholds, evaluate_alert_rules
 from analytics.champion import compare_models
@@ -140,23 +140,53 @@ def list_experiments(cfg: Settings) -> pd.DataFrame:
     return by_published_version(cfg.db_path, ("operations-experiments",), read)
 
 
+def experiment_stats(cfg: Settings, experiment: dict) -> dict[str, pd.DataFrame]:
+    """{sessions, daily, actions} sums of an experiment over ingested plus not-yet-ingested events.
+
+    The ingested part scans every event (seconds at 10 M events), so it is computed once per published warehouse;
+    each refresh then only re-reads the sessions that not-yet-ingested events touch, with and without those
+    events, and swaps their sums (analytics.ab_sessions.replace_sessions): a click shows at once, and a new
+    event costs a query over a few sessions, not over all of them.
+    """
+    def published() -> dict[str, pd.DataFrame]:
+        with read_only(cfg.db_path) as con:
+            return xq.get_experiment_stats(con, experiment)
+
+    total = by_published_version(cfg.db_path, ("operations-experiment-stats", experiment["experiment_key"]),
+                                 published)
+    with read_only(cfg.db_path) as con:
+        if not q.open_live_events(con, cfg.events_dir):
+            return total
+        sessions = xq.get_experiment_session_ids(con, experiment)
+        if not sessions:
+            return total
+        xq.open_session_events(con, sessions)
+        old = xq.get_experiment_stats(con, experiment, source="published_session_events")
+        new = xq.get_experiment_stats(con, experiment, source="live_session_events")
+    return {name: replace_sessions(total[name], old[name], new[name], xq.STATS_KEYS[name]) for name in total}
+
+
+def get_experiment_row(cfg: Settings, key: str) -> dict | None:
+    """One declared experiment's row (re-read once per published warehouse), or None."""
+    def read() -> dict | None:
+        with read_only(cfg.db_path) as con:
+            return xq.get_experiment(con, key)
+
+    return by_published_version(cfg.db_path, ("operations-experiment", key), read)
+
+
 def load_experiment(cfg: Settings, key: str | None, *, mde: float = 0.10) -> ExperimentData:
     """Experiment section: session-level report over ingested plus not-yet-ingested events (clicks show at once)."""
-    with read_only(cfg.db_path) as con:
-        q.open_live_events(con, cfg.events_dir)
-        experiments = xq.get_experiments_df(con)
-        key = pick_experiment(experiments, key)
-        experiment = xq.get_experiment(con, key) if key else None
-        report = None
-        if experiment is not None:
-            stats = xq.get_experiment_session_stats_df(con, experiment, source="live_events")
-            if not stats.empty and int(stats["sessions"].sum()) > 0:
-                report = experiment_report(
-                    stats, variants=experiment["variants"], allocation=experiment["allocation"],
-                    daily_df=xq.get_experiment_daily_stats_df(con, experiment, source="live_events"),
-                    actions_df=xq.get_experiment_actions_df(con, experiment, source="live_events"), mde=mde)
-    listed = experiments[["experiment_key", "status"]] if not experiments.empty else pd.DataFrame(
-        columns=["experiment_key", "status"])
+    listed = list_experiments(cfg)
+    key = pick_experiment(listed, key)
+    experiment = get_experiment_row(cfg, key) if key else None
+    report = None
+    if experiment is not None:
+        frames = experiment_stats(cfg, experiment)
+        stats = frames["sessions"]
+        if not stats.empty and int(stats["sessions"].sum()) > 0:
+            report = experiment_report(stats, variants=experiment["variants"], allocation=experiment["allocation"],
+                                       daily_df=frames["daily"], actions_df=frames["actions"], mde=mde)
     required = None
     if report is not None:
         control = next(v for v in report["variants"] if v["variant"] == report["control"])
