@@ -17,10 +17,10 @@ CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\
 IDENTIFIER = re.compile(r"^[a-z_]+$")
 # Empty on a demo build (no student CSV loaded, no alert raised, no online predictions stored): their
 # check is vacuous here, and every other relation must have rows so that its check means something.
-# Empty on a demo build: real loads (students, interaction files) and their rejects, API predictions, alerts, a challenger (none is started)
-# and error change points (the demo's error stream is stationary).
-EMPTY_ON_DEMO = {"raw.loads", "raw.students", "core.interaction_loads", "quarantine.rows", "ml.predictions", "ml.alerts", "mart.open_alerts",
-                 "ml.challengers", "ml.error_change_points"}
+# Empty on a demo build: real loads (students, interaction files) and their rejects, API predictions, alerts,
+# a challenger (none is started) and error change points (the demo's error stream is stationary).
+EMPTY_ON_DEMO = {"raw.loads", "raw.students", "core.interaction_loads", "quarantine.rows", "ml.predictions",
+                 "ml.alerts", "mart.open_alerts", "ml.challengers", "ml.error_change_points"}
 
 
 def declared_grains() -> list[tuple[str, tuple[str, ...]]]:
