@@ -65,4 +65,4 @@ bench: setup setup-spark
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf data/warehouse.duckdb* data/events data/models
+	rm -rf data/warehouse.duckdb* data/events data/models data/lake
