@@ -14,11 +14,20 @@ from pathlib import Path
 
 from warehouse.connection import read_only
 from warehouse.events import event_file_ids, pending_event_files, select_events_sql
-from warehouse.lake import append_events, create_events_view, lake_dir_of
+from warehouse.lake import (
+    append_events,
+    create_events_view,
+    lake_dir_of,
+    lake_files_relation,
+    move_staged_rows,
+    stage_rows,
+    staged_rows_are_new,
+    staging_folder,
+)
 from warehouse.ops_marts import apply_alert_acks, sync_event_aggregates
 from warehouse.publish import write_transaction
 
-# The rows one run adds (TEMP TABLE): written to the lake, then added to the aggregates.
+# The rows one run adds (a view over its new lake files, or a TEMP TABLE): added to the aggregates after.
 BATCH = "ingest_batch"
 
 
@@ -47,15 +56,10 @@ def ingest_events_into(con, events_dir: str | Path, lake_dir: str | Path | None 
         paths = [f.path for f in pending]
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         ids = event_file_ids(con, paths)
-        # Files are re-read whole: lines appended while this runs are loaded now, and lines loaded by an
-        # earlier (or killed) run are dropped by the lake's anti-join over the days they fall on.
         # Row order carries no meaning (readers sort by ts): a parallel, unordered read is ~25 % faster.
         con.execute("SET preserve_insertion_order = false")
         try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS SELECT n.*, $now AS ingested_at "
-                        f"FROM ({select_events_sql('$files', '$ids', distinct=False)}) n",
-                        {"files": paths, "ids": ids, "now": now})
-            loaded = append_events(con, BATCH, lake_dir)
+            loaded = _load_batch(con, paths, ids, now, lake_dir)
         finally:
             con.execute("RESET preserve_insertion_order")
         create_events_view(con, lake_dir, now)   # this copy shows the batch (and a killed run's files it took over)
@@ -74,9 +78,42 @@ def ingest_events_into(con, events_dir: str | Path, lake_dir: str | Path | None 
     sync_event_aggregates(con, BATCH if pending else None)
     if pending:
         apply_alert_acks(con, BATCH)
-        con.execute(f"DROP TABLE {BATCH}")
+        con.execute(f"DROP {'VIEW' if _is_view(con) else 'TABLE'} {BATCH}")
     total = con.execute("SELECT count(*) FROM core.events").fetchone()[0]
     return EventLoadSummary(len(pending), loaded, total)
+
+
+def _is_view(con) -> bool:
+    """True when BATCH is a view (the direct path) rather than a table (the exact path)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = $name AND temporary",
+                            {"name": BATCH}).fetchone()[0])
+
+
+def _load_batch(con, paths: list[str], ids: list[int], now: datetime, lake_dir: str | Path) -> int:
+    """Write the files' new events into the lake and leave them in BATCH (a view or a TEMP TABLE); return rows.
+
+    Files are re-read whole: lines appended while this runs are loaded now, and lines loaded by an earlier
+    (or killed) run are dropped by the lake's anti-join over the days they fall on. Direct path: each day
+    folder's logs are copied straight into one staged Parquet file; when no event_id repeats (within the
+    batch or in the lake's files of its days) the files move into their partitions as they are. Otherwise
+    (a re-sent event, a run after a killed one) the exact path de-duplicates a table and writes it out.
+    """
+    select = f"SELECT n.*, $now AS ingested_at FROM ({select_events_sql('$files', '$ids', distinct=False)}) n"
+    by_day: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):   # an event log holds one UTC day of one process: <day>/<file>
+        by_day.setdefault(Path(path).parent.name, []).append(i)
+    with staging_folder(lake_dir) as (staging, run):
+        staged = stage_rows(con, select, [{"files": [paths[i] for i in group], "ids": [ids[i] for i in group],
+                                           "now": now} for group in by_day.values()], staging)
+        if not staged:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {lake_files_relation([])}")
+            return 0
+        if staged_rows_are_new(con, staged, lake_dir):
+            moved = move_staged_rows(con, staged, staging, run, lake_dir)
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {lake_files_relation(moved)}")
+            return con.execute(f"SELECT count(*) FROM {BATCH}").fetchone()[0]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS {lake_files_relation([str(f) for f in staged])}")
+    return append_events(con, BATCH, lake_dir)
 
 
 def ingest_events(db_path: str | Path, events_dir: str | Path) -> EventLoadSummary:

@@ -365,7 +365,7 @@ def select_events_sql(files_param: str = "$files", file_ids_param: str | None = 
         f"list_extract({file_ids_param}, list_position({files_param}, filename))"
     return f"""
         SELECT {"DISTINCT ON (event_id) " if distinct else ""}event_id, event,
-               CAST(ts AT TIME ZONE 'UTC' AS TIMESTAMP) AS ts,
+               make_timestamp(epoch_us(ts)) AS ts,   -- UTC; ~0.7 s less CPU at 10 M than AT TIME ZONE
                session_id, page, student_id, variant, model_version, predicted, payload,
                CAST({file_id} AS INTEGER) AS file_id,
                CASE WHEN regexp_matches(filename, '{DEMO_FILE_PATTERN}') THEN 'demo' ELSE 'app' END AS source

@@ -90,6 +90,25 @@ def test_ingest_writes_hive_partitions_once_and_only_new_lines_later(fresh_dir):
     assert not any((lake / STAGING).iterdir())
 
 
+def test_a_batch_that_repeats_events_loads_each_once(fresh_dir):
+    db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
+    lake = lake_for(db)
+    batch = _events(50, days=2)
+    EventWriter(events).write_many(batch)
+    EventWriter(events).write_many(batch[:5])       # a client re-sent five: a new process writes a new file
+    assert ingest_events(db, events).loaded == 50    # the exact path: the repeats go, the days are split
+    assert sorted(_lake_ids(lake)) == sorted(e["event_id"] for e in batch)
+    EventWriter(events).write_many(_events(7, days=1))   # clean new lines: the direct path
+    assert ingest_events(db, events).loaded == 7
+    with read_only(db) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM core.events").fetchone() == (57, 57)
+        assert con.execute("SELECT sum(events) FROM mart.event_counts_daily").fetchone() == (57,)
+        assert con.execute("SELECT sum(rows_loaded) FROM raw.event_files").fetchone() == (57,)
+    assert sorted(p.parent.name for p in events_root(lake).glob("*/*.parquet")) == [
+        "date=2026-10-01", "date=2026-10-01", "date=2026-10-02"]
+    assert not any((lake / STAGING).iterdir())
+
+
 def test_publish_copies_only_the_small_file(fresh_dir):
     db, events = fresh_dir / "w.duckdb", fresh_dir / "events"
     lake = lake_for(db)
