@@ -102,7 +102,9 @@ def main() -> None:
         db = folder / "warehouse.duckdb"
         build(BuildOptions(db_path=db, events_dir=folder / "events", students_csv=students, quiet=True))
         load_before = os.getloadavg()[0]
+        os.sync()   # the inputs just written are flushed now, not by the kernel during a timed load
         baseline = _child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions))
+        os.sync()
         ingest = _child(CHILD_INGEST, str(db), str(interactions), str(args.students))
         print(json.dumps({
             "benchmark": "ingest_interactions", "rows": args.rows,

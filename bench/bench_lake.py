@@ -85,8 +85,10 @@ def ingest_vs_raw(folder: Path) -> dict:
     files = [f.path for f in list_event_files(folder / "events")]
     scratch = folder / "raw.duckdb"
     scratch.unlink(missing_ok=True)
+    os.sync()   # the event files just written are flushed now, not by the kernel during a timed run
     raw = child([sys.executable, "-c", RAW, str(scratch), *files])
     scratch.unlink(missing_ok=True)
+    os.sync()
     ingest = child([sys.executable, "-m", "pipelines", "ingest-events", "--json"], env_for(folder))
     events = int(raw.pop("stdout"))
     loaded = json.loads(ingest.pop("stdout"))["loaded"]

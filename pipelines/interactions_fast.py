@@ -19,10 +19,12 @@ the exact path.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from pipelines.ingest_interactions import (
     NA_FIRST,
@@ -30,7 +32,7 @@ from pipelines.ingest_interactions import (
     count_lines,
     csv_names,
     csv_source,
-    repeated_hashes,
+    repeated_values,
     structural_rejects,
 )
 from pipelines.ingest_materials import LoadSummary
@@ -49,9 +51,9 @@ OLD = ("LEFT JOIN core.interactions i ON i.student_id = t.student_id AND i.mater
        "AND i.ts = make_timestamp(epoch_us(t.ts))")
 
 
-def _run(con, path: Path, head: TextTable, load_id: str) -> tuple[int, int | None]:
-    """The fast statements (interactions_fast.sql): (load_no, rows inserted), None rows when an id needs the exact
-    path. Raises duckdb.Error when a row does."""
+def _run(con, path: Path, head: TextTable, load_id: str) -> tuple[int, int | None, np.ndarray]:
+    """The fast statements (interactions_fast.sql): (load_no, rows inserted, the (student, material, ts) hashes
+    that repeat), None rows when an id needs the exact path. Raises duckdb.Error when a row does."""
     source, _ = csv_source(head, TYPES)
     has_rows = con.execute("SELECT EXISTS (SELECT 1 FROM core.interactions)").fetchall()[0][0]
     names = csv_names(head)
@@ -67,8 +69,14 @@ def _run(con, path: Path, head: TextTable, load_id: str) -> tuple[int, int | Non
         "/*NEW*/", "AND i.student_id IS NULL" if has_rows else "")
     con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
     loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
-    con.execute(ids, _used(ids, params))
-    return load_no, None if con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0] else loaded
+    hashes = np.asarray(con.execute(f"SELECT hash(student_id, material_id, ts) AS h FROM {load_table(load_no)}")
+                        .fetchnumpy()["h"], dtype=np.uint64)
+    # The repeat test sorts in numpy threads while DuckDB checks the ids: ~0.2 s less at 10 M rows.
+    with ThreadPoolExecutor(1) as pool:
+        repeats = pool.submit(repeated_values, hashes)
+        con.execute(ids, _used(ids, params))
+        odd = con.execute(odd_ids, _used(odd_ids, params)).fetchall()[0][0]
+        return load_no, None if odd else loaded, repeats.result()
 
 
 def _used(sql: str, params: dict) -> dict:
@@ -76,18 +84,17 @@ def _used(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
 
 
-def _provably_exact(con, path: Path, head: TextTable, load_no: int, loaded: int):
+def _provably_exact(con, path: Path, head: TextTable, loaded: int, repeats: np.ndarray):
     """The structural rejects when the inserted rows are exactly what the exact path would store, else None."""
     others = con.execute("SELECT count(*) FROM ingest_rejects WHERE error_type NOT IN (SELECT unnest($kinds))",
                          {"kinds": list(FIELD_COUNT)}).fetchall()[0][0]
-    if others:
+    if others or len(repeats):
         return None
     rejects = structural_rejects(con, head)
     # The rejects' line numbers are the exact path's only when every line after the header is one record.
     if len(rejects) and count_lines(path, crlf_only=True) != 1 + loaded + len(rejects):
         return None
-    repeats = repeated_hashes(con, f"SELECT hash(student_id, material_id, ts) AS h FROM {load_table(load_no)}")
-    return None if len(repeats) else rejects
+    return rejects
 
 
 def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: datetime) -> LoadSummary | None:
@@ -96,8 +103,8 @@ def load_fast(con, path: Path, head: TextTable, *, load_id: str, started: dateti
         return None
     con.execute("BEGIN TRANSACTION")
     try:
-        load_no, loaded = _run(con, path, head, load_id)
-        rejects = None if loaded is None else _provably_exact(con, path, head, load_no, loaded)
+        load_no, loaded, repeats = _run(con, path, head, load_id)
+        rejects = None if loaded is None else _provably_exact(con, path, head, loaded, repeats)
     except duckdb.Error:   # e.g. bytes that are not UTF-8: the exact path reads (or names) them
         rejects = None
     if rejects is None:
