@@ -7,6 +7,7 @@ import pytest
 
 from analytics.experiments import ADVICE_SPEC, assign_variant
 from tests.helpers import free_port, live_query
+from tests.helpers.browser import wait_for_plotted
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"
@@ -26,7 +27,7 @@ def _click(dash_duo, selector: str) -> None:
 def _open(dash_duo, path: str = "/") -> None:
     """Load a page and wait until its graphs have rendered (so nothing moves under a click)."""
     dash_duo.driver.get(dash_duo.server_url + path)
-    dash_duo.wait_for_element("#predict-importance .js-plotly-plot", timeout=30)
+    wait_for_plotted(dash_duo, "predict-importance")
     dash_duo.wait_for_element("#predict-dist .js-plotly-plot", timeout=30)
 
 

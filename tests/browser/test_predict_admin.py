@@ -12,6 +12,7 @@ from selenium.common.exceptions import ElementClickInterceptedException
 
 from dashboard.common.i18n import t
 from tests.helpers import PYTHON, ROOT, free_port, run_env
+from tests.helpers.browser import wait_for_plotted
 from warehouse.publish import write_transaction
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -71,7 +72,7 @@ def test_rollback_asks_first_and_answers_in_words(dash_duo, app, private_copy, l
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + f"/predict?lang={lang}")
     dash_duo.wait_for_element("#predict-registry-wrap table", timeout=30)
-    dash_duo.wait_for_element("#predict-cutoff-confusion .js-plotly-plot", timeout=30)
+    wait_for_plotted(dash_duo, "predict-cutoff-confusion")
     table = dash_duo.find_element("#predict-registry-wrap").text
     assert t("predict.status.production", lang) in table and "no_production_model" not in table
     _click(dash_duo, "#predict-admin-rollback")
@@ -87,7 +88,7 @@ def test_model_management_is_hidden_without_admin_login(dash_duo, app, private_c
     monkeypatch.setenv("EDULOOP_ADMIN_PASSWORD", "s3cret-for-test")
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + "/predict?lang=en")
-    dash_duo.wait_for_element("#predict-importance .js-plotly-plot", timeout=30)
+    wait_for_plotted(dash_duo, "predict-importance")
     assert dash_duo.driver.find_elements("css selector", "#predict-admin") == []
     assert dash_duo.find_element("#predict-demo").text == t("common.demo_badge", "en")
 
@@ -111,11 +112,11 @@ def test_real_warehouse_link_restores_the_student_without_demo_badge(dash_duo, a
     _point_app_at(monkeypatch, real_warehouse)
     dash_duo.start_server(app, port=free_port())
     dash_duo.driver.get(dash_duo.server_url + f"/predict?lang={lang}&student=R0005")
-    dash_duo.wait_for_element("#predict-waterfall .js-plotly-plot", timeout=30)
-    # R0005 is on line 7 of the CSV (header on line 1)
-    assert dash_duo.find_element("#predict-loaded").text == t(
+    # R0005 is on line 7 of the CSV (header on line 1); the callback fills it after the page's first figure
+    dash_duo.wait_for_text_to_equal("#predict-loaded", t(
         "predict.loaded", lang, student_id="R0005",
-        where=t("predict.loaded.line", lang, source="students.csv", line=7))
+        where=t("predict.loaded.line", lang, source="students.csv", line=7)), timeout=30)
+    dash_duo.wait_for_element("#predict-waterfall .js-plotly-plot", timeout=30)
     assert dash_duo.driver.find_elements("css selector", ".demo-badge") == []
     dash_duo.wait_for_element("#predict-interventions table", timeout=30)
     assert t("predict.col.line_no", lang) in dash_duo.find_element("#predict-interventions").text

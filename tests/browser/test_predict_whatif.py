@@ -13,6 +13,7 @@ from analytics.experiments import ADVICE_SPEC, assign_variant
 from dashboard.common.i18n import t
 from tests.conftest import pytest_setup_options
 from tests.helpers import free_port, live_query
+from tests.helpers.browser import wait_for_plotted
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 STUDENT = "S0000042"
@@ -21,7 +22,7 @@ LANGS = ["en", "ja"]
 
 def _open(dash_duo, path: str) -> None:
     dash_duo.driver.get(dash_duo.server_url + path)
-    dash_duo.wait_for_element("#predict-importance .js-plotly-plot", timeout=30)
+    wait_for_plotted(dash_duo, "predict-importance")
 
 
 def _click(dash_duo, selector: str) -> None:
