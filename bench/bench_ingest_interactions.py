@@ -2,8 +2,9 @@
 
 Prints one JSON object: rows, seconds of each, the ratio (DuckDB seconds / ingest seconds; the
 target is >= 0.7), the same ratio in CPU seconds (steadier on a shared machine) and the peak RSS
-of each process (target <= 2 GB for the ingest). Both run in a fresh child process, one after the
-other on the same file, so the ratio comes from one run.
+of each process (target <= 2 GB for the ingest). Both run in a fresh child process on the same file,
+alternating --repeats times (each ingest into a fresh copy of the built warehouse): this shared VM's speed
+drifts by 20 % within minutes, so the figures are medians, with each pair's own ratio beside them.
 
     .venv/bin/python bench/bench_ingest_interactions.py [--rows 10000000] [--students 100000] [--keep DIR]
 """
@@ -59,6 +60,14 @@ def _child(code: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _medians(runs: list[dict]) -> dict:
+    """The last run's figures with seconds and CPU seconds replaced by their medians over the runs, RSS by its max."""
+    import statistics
+
+    return {**runs[-1], "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs)}
+
+
 def _write_students(path: Path, n: int) -> None:
     import duckdb
 
@@ -89,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating read_csv/ingest pairs")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -102,10 +112,18 @@ def main() -> None:
         db = folder / "warehouse.duckdb"
         build(BuildOptions(db_path=db, events_dir=folder / "events", students_csv=students, quiet=True))
         load_before = os.getloadavg()[0]
+        pristine = folder / "built.duckdb"
+        shutil.copyfile(db, pristine)
         os.sync()   # the inputs just written are flushed now, not by the kernel during a timed load
-        baseline = _child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions))
-        os.sync()
-        ingest = _child(CHILD_INGEST, str(db), str(interactions), str(args.students))
+        baselines, ingests = [], []
+        for _ in range(args.repeats):
+            (folder / "plain.duckdb").unlink(missing_ok=True)
+            baselines.append(_child(CHILD_DUCKDB, str(folder / "plain.duckdb"), str(interactions)))
+            shutil.copyfile(pristine, db)
+            os.sync()
+            ingests.append(_child(CHILD_INGEST, str(db), str(interactions), str(args.students)))
+        baseline, ingest = _medians(baselines), _medians(ingests)
+        ingest["wrong_line_numbers"] = sum(r["wrong_line_numbers"] for r in ingests)   # checked after every load
         print(json.dumps({
             "benchmark": "ingest_interactions", "rows": args.rows,
             "file_mb": round(interactions.stat().st_size / 2**20),
@@ -120,6 +138,7 @@ def main() -> None:
             "rss_target_mb": 2048, "loaded": ingest["loaded"], "quarantined": ingest["quarantined"],
             "wrong_line_numbers": ingest["wrong_line_numbers"], "path": ingest["path"],
             "rows_without_line_no": ingest["rows_without_line_no"],
+            "ratio_per_pair": [round(b["seconds"] / i["seconds"], 3) for b, i in zip(baselines, ingests)],
             "cpus": os.cpu_count(),
             # The machine's 1-minute load average before and after both loads: above the core count, other work
             # competed for the cores and the wall-clock ratio says more about that than about the loader.

@@ -6,14 +6,15 @@ Usage: python bench/bench_lake.py [--folder /tmp/eduloop-lake-bench] [--sizes 10
 1. For each size N: demo event files (pipelines/demo_events.py) of ~N events; DuckDB's raw
    `CREATE TABLE t AS SELECT * FROM read_json([...], format='newline_delimited')` in a fresh child process,
    then `python -m pipelines ingest-events` into an empty warehouse + lake in a fresh child process (wall,
-   CPU, peak RSS of each; ratio = raw seconds / ingest seconds, i.e. lake events/s over raw events/s).
+   CPU, peak RSS of each), alternating --repeats times; ratio = median raw seconds / median ingest seconds,
+   i.e. lake events/s over raw events/s (each pair's own ratio beside it).
 2. At each size, publish time: a write transaction with nothing new (copy + publish), and an ingest of a small
    batch (1,000 new events), median of a few runs; plus the warehouse file's size (it must not grow with N).
 3. --big: the largest size's lake is grown to --big events by writing Parquet partitions directly with DuckDB
    (earlier days; a generator, not JSONL), the aggregates are rebuilt once, then a --slice of new demo events
    for the recent days is ingested (child process), and the Operations callbacks are timed as
    bench/bench_operations.py does (in process, uncached p95). Size on disk of the lake and the warehouse.
-One run each (a shared 2-core machine: read the ratios, not the absolute times).
+A shared 2-core VM whose speed drifts: read the ratios, not the absolute times.
 """
 from __future__ import annotations
 
@@ -78,24 +79,37 @@ print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 """
 
 
-def ingest_vs_raw(folder: Path) -> dict:
-    """Raw read_json of the folder's event files vs a lake ingest of them, each in a fresh child process."""
+def ingest_vs_raw(folder: Path, repeats: int = 3) -> dict:
+    """Raw read_json of the folder's event files vs a lake ingest of them into an empty warehouse, each in a fresh
+    child process, alternating `repeats` times (this shared VM's speed drifts by 20 % within minutes: medians)."""
     from warehouse.events import list_event_files
 
     files = [f.path for f in list_event_files(folder / "events")]
     scratch = folder / "raw.duckdb"
-    scratch.unlink(missing_ok=True)
+    raws, ingests = [], []
     os.sync()   # the event files just written are flushed now, not by the kernel during a timed run
-    raw = child([sys.executable, "-c", RAW, str(scratch), *files])
-    scratch.unlink(missing_ok=True)
-    os.sync()
-    ingest = child([sys.executable, "-m", "pipelines", "ingest-events", "--json"], env_for(folder))
-    events = int(raw.pop("stdout"))
-    loaded = json.loads(ingest.pop("stdout"))["loaded"]
-    return {"events": events, "files": len(files), "loaded": loaded,
-            "raw_read_json": {**raw, "events_per_s": round(events / raw["wall_s"])},
-            "lake_ingest": {**ingest, "events_per_s": round(loaded / ingest["wall_s"])},
-            "ratio_lake_over_raw": round(raw["wall_s"] / ingest["wall_s"], 3)}
+    for _ in range(repeats):
+        scratch.unlink(missing_ok=True)
+        raws.append(child([sys.executable, "-c", RAW, str(scratch), *files]))
+        scratch.unlink(missing_ok=True)
+        shutil.rmtree(folder / "lake", ignore_errors=True)   # every ingest starts from an empty warehouse and lake
+        for stale in ("warehouse.duckdb", "warehouse.duckdb.lock"):
+            (folder / stale).unlink(missing_ok=True)
+        os.sync()
+        ingests.append(child([sys.executable, "-m", "pipelines", "ingest-events", "--json"], env_for(folder)))
+    events = int(raws[0]["stdout"])
+    loaded = json.loads(ingests[-1]["stdout"])["loaded"]
+
+    def summary(runs: list[dict], rows: int) -> dict:
+        wall = statistics.median(r["wall_s"] for r in runs)
+        return {"wall_s": round(wall, 2), "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "events_per_s": round(rows / wall),
+                "runs_wall_s": [r["wall_s"] for r in runs]}
+
+    raw, ingest = summary(raws, events), summary(ingests, loaded)
+    return {"events": events, "files": len(files), "loaded": loaded, "raw_read_json": raw, "lake_ingest": ingest,
+            "ratio_lake_over_raw": round(raw["wall_s"] / ingest["wall_s"], 3),
+            "ratio_per_pair": [round(r["wall_s"] / i["wall_s"], 3) for r, i in zip(raws, ingests)]}
 
 
 def publish_times(folder: Path, rounds: int = 3) -> dict:
@@ -208,6 +222,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=100_000_000, help="grow the largest lake to this (0: skip)")
     parser.add_argument("--slice", type=int, default=10_000_000, help="events ingested into the big lake")
     parser.add_argument("--ops-repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating raw/ingest pairs per size")
     args = parser.parse_args()
     result: dict = {"cpus": os.cpu_count(), "load_avg_at_start": round(os.getloadavg()[0], 2), "sizes": {}}
     folder = args.folder
@@ -217,7 +232,7 @@ def main() -> None:
         folder.mkdir(parents=True)
         started = time.perf_counter()
         write_demo_files(folder / "events", size, seed=1)
-        entry = {"write_jsonl_s": round(time.perf_counter() - started, 1), **ingest_vs_raw(folder)}
+        entry = {"write_jsonl_s": round(time.perf_counter() - started, 1), **ingest_vs_raw(folder, args.repeats)}
         entry.update(publish_times(folder))
         result["sizes"][str(size)] = entry
         print(json.dumps({"size": size, **entry}), file=sys.stderr, flush=True)   # progress of a long run
