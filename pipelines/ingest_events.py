@@ -21,6 +21,7 @@ from warehouse.lake import (
     lake_files_relation,
     move_staged_rows,
     stage_rows,
+    staged_days,
     staged_rows_are_new,
     staging_folder,
 )
@@ -108,8 +109,9 @@ def _load_batch(con, paths: list[str], ids: list[int], now: datetime, lake_dir: 
         if not staged:
             con.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {lake_files_relation([])}")
             return 0
-        if staged_rows_are_new(con, staged, lake_dir):
-            moved = move_staged_rows(con, staged, staging, run, lake_dir)
+        days = staged_days(con, staged)
+        if staged_rows_are_new(con, days, lake_dir):
+            moved = move_staged_rows(con, days, staging, run, lake_dir)
             con.execute(f"CREATE OR REPLACE TEMP VIEW {BATCH} AS {lake_files_relation(moved)}")
             return con.execute(f"SELECT count(*) FROM {BATCH}").fetchone()[0]
         con.execute(f"CREATE OR REPLACE TEMP TABLE {BATCH} AS {lake_files_relation([str(f) for f in staged])}")

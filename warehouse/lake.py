@@ -173,16 +173,21 @@ def lake_dir_of(con) -> Path | None:
     return lake_state(con)[0]
 
 
+def _repeated_id_hashes(con, source: str, params: dict | None = None) -> int:
+    """How many rows of relation `source` (our SQL) repeat the 64-bit hash of an earlier row's event_id (0: every
+    id differs). Sorting 10 M hashes and comparing neighbours takes half the time of grouping them."""
+    return con.execute(f"""SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
+                                                 FROM (SELECT hash(event_id) AS h FROM {source})) WHERE same""",
+                       params or {}).fetchone()[0]
+
+
 def drop_repeated_ids(con, table: str) -> int:
     """Keep one row per event_id in TEMP TABLE `table` (a name from our code); return rows dropped.
 
     A client may re-send an event (same id) within one batch. Checking a 64-bit hash of the id is far
     cheaper than de-duplicating while parsing JSON; the exact clean-up only runs when a hash repeats.
     """
-    # Sorting 10 M hashes and comparing neighbours takes half the time of grouping them.
-    repeated = con.execute(f"""SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
-                                                     FROM (SELECT hash(event_id) AS h FROM {table})) WHERE same""")
-    if not repeated.fetchone()[0]:
+    if not _repeated_id_hashes(con, table):
         return 0
     before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     con.execute(f"DELETE FROM {table} WHERE rowid NOT IN (SELECT min(rowid) FROM {table} GROUP BY event_id)")
@@ -341,37 +346,43 @@ def stage_rows(con, select_sql: str, param_sets: list[dict], staging: Path) -> l
     return kept
 
 
-def staged_rows_are_new(con, files: list[Path], lake_dir: str | Path) -> bool:
-    """True when the staged files repeat no event_id, among themselves or with the lake's files of their days."""
-    source = "read_parquet($files)"
-    params = {"files": [str(f) for f in files]}
-    repeated = con.execute(f"""SELECT count(*) FROM (SELECT h = lag(h) OVER (ORDER BY h) AS same
-                                                     FROM (SELECT hash(event_id) AS h FROM {source})) WHERE same""",
-                           params).fetchone()[0]
-    if repeated:
+def staged_days(con, files: list[Path]) -> dict[Path, list[date]]:
+    """The UTC days the rows of each staged file fall on (one scan of their ts columns)."""
+    days: dict[Path, list[date]] = {file: [] for file in files}
+    by_name = {str(file): file for file in files}
+    for name, day in con.execute("""SELECT DISTINCT filename, CAST(ts AS DATE)
+                                    FROM read_parquet($files, filename = true) ORDER BY 1, 2""",
+                                 {"files": list(by_name)}).fetchall():
+        days[by_name[name]].append(day)
+    return days
+
+
+def staged_rows_are_new(con, days: dict[Path, list[date]], lake_dir: str | Path) -> bool:
+    """True when the staged files (with their `staged_days`) repeat no event_id, among themselves or with the
+    lake's files of their days."""
+    params = {"files": [str(f) for f in days]}
+    if _repeated_id_hashes(con, "read_parquet($files)", params):
         return False
-    days = [d for (d,) in con.execute(f"SELECT DISTINCT CAST(ts AS DATE) FROM {source}", params).fetchall()]
-    existing = partition_files(lake_dir, days)
+    existing = partition_files(lake_dir, {day for file_days in days.values() for day in file_days})
     if not existing:
         return True
-    return not con.execute(f"""SELECT count(*) FROM {source}
-                               WHERE event_id IN (SELECT event_id FROM read_parquet($existing))""",
+    return not con.execute("""SELECT count(*) FROM read_parquet($files)
+                              WHERE event_id IN (SELECT event_id FROM read_parquet($existing))""",
                            {**params, "existing": existing}).fetchone()[0]
 
 
-def move_staged_rows(con, files: list[Path], staging: Path, run: str, lake_dir: str | Path) -> list[str]:
-    """Move staged files (checked by `staged_rows_are_new`) into their day partitions; return the new paths.
+def move_staged_rows(con, days: dict[Path, list[date]], staging: Path, run: str, lake_dir: str | Path) -> list[str]:
+    """Move staged files (with their `staged_days`, checked by `staged_rows_are_new`) into their day partitions;
+    return the new paths.
 
     A file whose rows fall on one UTC day (an event log holds one day of one process) is moved as it is;
     any other is split into one file per day first.
     """
-    for n, file in enumerate(files):
-        days = [d for (d,) in con.execute("SELECT DISTINCT CAST(ts AS DATE) FROM read_parquet($file) ORDER BY 1",
-                                          {"file": str(file)}).fetchall()]
-        if len(days) == 1:
-            os.replace(file, _staged_file(staging, days[0], run, n))
+    for n, (file, file_days) in enumerate(days.items()):
+        if len(file_days) == 1:
+            os.replace(file, _staged_file(staging, file_days[0], run, n))
             continue
-        for day in days:
+        for day in file_days:
             _write_day(con, "read_parquet($source)", day, _staged_file(staging, day, run, n), {"source": str(file)})
         file.unlink()
     return _move_staged(staging, lake_dir)
