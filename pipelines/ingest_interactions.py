@@ -42,6 +42,10 @@ ALIASES = {"timestamp": "ts", "time": "ts", "user_id": "student_id", "item_id": 
 FORMATS = ("csv", "xapi")
 
 
+class RepeatedRows(Exception):
+    """The fast path committed a file in which a (student, material, ts) repeats: only the exact path may load it."""
+
+
 def normalise_column(name: str) -> str:
     """Header cell -> column name, with the accepted aliases folded in."""
     key = normalise_header(name)
@@ -62,6 +66,14 @@ def count_lines(path: Path, *, crlf_only: bool = False) -> int | None:
                 lone_cr = lone_cr or chunk.count(b"\r") != chunk.count(b"\r\n")
             last = chunk[-1:]
     return None if lone_cr else lines + (last != b"\n")
+
+
+def estimate_lines(path: Path, sample: int = 1 << 16) -> int:
+    """About how many lines a file has, from its size and the line length of its first `sample` bytes."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(sample)
+    return round(size * (head.count(b"\n") or 1) / max(len(head), 1))
 
 
 # The sniffed delimiter as SQL (one of the shared reader's three; never file text).
@@ -294,5 +306,10 @@ def ingest_interactions(db_path: str | Path, path: str | Path, *, fmt: str = "cs
     if not path.is_file():
         raise PipelineError(f"{path}: no such file")
     head = read_head(path, REQUIRED, OPTIONAL, normalise=normalise_column) if fmt == "csv" else None
-    with write_transaction(db_path) as con:
-        return write_interactions(con, path, fmt, strict=strict, head=head, fast=fast)
+    try:
+        with write_transaction(db_path) as con:
+            return write_interactions(con, path, fmt, strict=strict, head=head, fast=fast)
+    except RepeatedRows:
+        # The fast path saw a repeat only after its commit: that private copy was discarded, nothing published.
+        with write_transaction(db_path) as con:
+            return write_interactions(con, path, fmt, strict=strict, head=head, fast=False)
