@@ -68,14 +68,6 @@ def count_lines(path: Path, *, crlf_only: bool = False) -> int | None:
     return None if lone_cr else lines + (last != b"\n")
 
 
-def estimate_lines(path: Path, sample: int = 1 << 16) -> int:
-    """About how many lines a file has, from its size and the line length of its first `sample` bytes."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        head = handle.read(sample)
-    return round(size * (head.count(b"\n") or 1) / max(len(head), 1))
-
-
 # The sniffed delimiter as SQL (one of the shared reader's three; never file text).
 _DELIM_SQL = {",": "','", ";": "';'", "\t": "chr(9)"}
 # NA_STRINGS as one case-insensitive pattern (blank counts too), bound as $na.

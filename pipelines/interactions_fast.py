@@ -16,9 +16,8 @@ only when it can prove the exact path would have stored the same rows and the sa
 Otherwise it rolls back and the caller runs the exact path. The repeat test alone ends after the commit (see
 load_fast). CP932 files, xAPI and --strict always take the exact path.
 
-A file with many rows per roster student stores student_id as a roster ENUM (warehouse.interaction_store): the
-insert's cast then proves every student known and plain, and the later hash and its sort read integers. On 2
-cores at 10 M rows and 100,000 students that is ~0.5 s of CPU less than text ids checked after the insert.
+Student ids are stored as integer codes (warehouse.interaction_store): the insert's join to the roster gives them,
+so it also proves every student known and plain, and the repeat test hashes integers.
 """
 from __future__ import annotations
 
@@ -37,14 +36,21 @@ from pipelines.ingest_interactions import (
     count_lines,
     csv_names,
     csv_source,
-    estimate_lines,
     repeated_values,
     structural_rejects,
 )
 from pipelines.ingest_materials import LoadSummary
 from pipelines.load_records import quarantine, reason_counts, record_load
 from pipelines.text_table import TextTable
-from warehouse.interaction_store import OPTIONAL, create_load_table, drop_load_table, load_table, register_load
+from warehouse.interaction_store import (
+    OPTIONAL,
+    create_load_table,
+    drop_load_table,
+    keep_loaded_students,
+    load_table,
+    register_load,
+    student_map,
+)
 from warehouse.schema import read_sql
 
 # How the reader types each column; its casts are the checks' first tries (TRY_CAST to these types).
@@ -52,8 +58,6 @@ TYPES = {"student_id": "VARCHAR", "material_id": "VARCHAR", "ts": "TIMESTAMPTZ",
          "duration_s": "DOUBLE", "score": "DOUBLE"}
 # DuckDB reject kinds that are a wrong field count (the exact path's structural reason).
 FIELD_COUNT = ("MISSING COLUMNS", "TOO MANY COLUMNS")
-# Rows per roster student from which a load stores student_id as a roster ENUM (see _roster_pays).
-ROWS_PER_ROSTER_ID = 20
 # An already loaded (student, material, ts) fails the statement: the exact path counts it as already_loaded.
 OLD = ("LEFT JOIN core.interactions i ON i.student_id = t.student_id AND i.material_id = t.material_id "
        "AND i.ts = make_timestamp(epoch_us(t.ts))")
@@ -61,41 +65,33 @@ OLD = ("LEFT JOIN core.interactions i ON i.student_id = t.student_id AND i.mater
 
 def _run(con, path: Path, head: TextTable, pool: ThreadPoolExecutor) -> tuple[int, int | None, Future]:
     """The fast statements (interactions_fast.sql): (load_no, rows inserted, the (student, material, ts) hashes
-    that repeat, sorted out in `pool`), None rows when an id needs the exact path. Raises duckdb.Error when a row
-    does."""
+    that repeat, sorted out in `pool`), None rows when a material id needs the exact path. Raises duckdb.Error when
+    a row does."""
     source, _ = csv_source(head, TYPES)
     has_rows = con.execute("SELECT EXISTS (SELECT 1 FROM core.interactions)").fetchall()[0][0]
     names = csv_names(head)
     optional = [n for n in OPTIONAL if n in names]
     params = {"path": str(path), "delim": head.delimiter, "names": names,
               "types": [TYPES.get(n, "VARCHAR") for n in names], "na": NA_PATTERN, "na_first": NA_FIRST}
-    macro, insert, materials, odd_materials, odd_students, roster = (
+    macro, insert, materials, odd_materials, roster = (
         s for s in read_sql("load/interactions_fast.sql").split(";\n") if s.strip())
     con.execute(macro)
-    by_roster = _roster_pays(con, path)
-    load_no = create_load_table(con, optional, roster if by_roster else None, _used(roster, params))
+    load_no = create_load_table(con, optional, roster, _used(roster, params))
     table = load_table(load_no)
-    insert = insert.replace("/*TABLE*/", table).replace("/*SOURCE*/", source).replace(
-        "/*OPTIONAL*/", "".join(f", t.{n}" for n in optional))
+    insert = insert.replace("/*TABLE*/", table).replace("/*MAP*/", student_map(load_no)).replace(
+        "/*SOURCE*/", source).replace("/*OPTIONAL*/", "".join(f", t.{n}" for n in optional))
     insert = insert.replace("/*OLD*/", OLD if has_rows else "").replace(
         "/*NEW*/", "AND i.student_id IS NULL" if has_rows else "")
     con.execute("SET preserve_insertion_order = false")   # no line numbers here, so order is free (reset by caller)
     loaded = con.execute(insert, _used(insert, params)).fetchall()[0][0]
-    hashes = np.asarray(con.execute(f"SELECT hash(student_id, material_id, ts) AS h FROM {table}")
+    hashes = np.asarray(con.execute(f"SELECT hash(student_code, material_id, ts) AS h FROM {table}")
                         .fetchnumpy()["h"], dtype=np.uint64)
     repeats = pool.submit(repeated_values, hashes)   # sorts in numpy threads while DuckDB goes on
     con.execute(materials.replace("/*TABLE*/", table))
-    checks = [odd_materials] + ([] if by_roster else [odd_students.replace("/*TABLE*/", table)])
-    odd = sum(con.execute(sql, _used(sql, params)).fetchall()[0][0] for sql in checks)
+    odd = con.execute(odd_materials, _used(odd_materials, params)).fetchall()[0][0]
+    if not odd:
+        keep_loaded_students(con, load_no)
     return load_no, None if odd else loaded, repeats
-
-
-def _roster_pays(con, path: Path) -> bool:
-    """Whether the load table's student_id should be a roster ENUM: when the file has ROWS_PER_ROSTER_ID rows or more
-    per roster student (making the ENUM costs ~1 us per roster id, i.e. 1.3 s at 1 M students; it saves ~35 ns
-    per row)."""
-    students = con.execute("SELECT count(*) FROM core.students").fetchall()[0][0]
-    return 0 < students * ROWS_PER_ROSTER_ID <= estimate_lines(path)
 
 
 def _used(sql: str, params: dict) -> dict:

@@ -7,10 +7,12 @@ third of a 10 M-row load. Readers see one relation with every column: the view c
 after each such load and by apply_schema. Table names come from integers only; file names and load ids stay
 values in core.interaction_loads, never SQL text.
 
-A large load may store student_id as an ENUM of the roster's ids (core.interactions_<NNNNNN>_students, made at
-load time): the insert's cast then refuses an unknown student by itself, and the column is a small integer, not a
-string (a 10 M-row load table is 26 MB instead of 65 MB, and its later scans hash integers). The view casts it back
-to VARCHAR, so readers see the same column either way.
+A fast load stores each student as an integer code (student_code), not its id: core.interactions_<NNNNNN>_students
+maps the codes to ids, for the students of that load only. The insert's join to the roster gives the code, so the
+same join refuses an unknown student; an integer is cheap to compress and to hash, where DuckDB's string compression
+of 100,000 distinct ids cost more CPU than reading the file. For 10 M rows: 35 MB instead of 74 MB, the insert ~25 %
+faster, and reads through the view no slower (a filter on student_id reaches the map first). Loads written before
+the codes keep their student_id column; the view reads both.
 """
 from __future__ import annotations
 
@@ -33,17 +35,23 @@ def load_table(load_no: int) -> str:
     return f"core.interactions_{int(load_no):06d}"
 
 
+def student_map(load_no: int) -> str:
+    """The code -> student_id table of fast load `load_no` (schema-qualified; from an integer only)."""
+    return f"{load_table(load_no)}_students"
+
+
 def _load_select(load_no: int, columns: set[str]) -> str:
     """One load table's rows with every view column (absent file columns NULL, per-load ones from its loads row)."""
     items = []
     for name, sql_type in VIEW_COLUMNS:
         if name in _PER_LOAD:
             items.append(f"{_PER_LOAD[name]} AS {name}")
+        elif name == "student_id" and "student_code" in columns:
+            items.append("m.student_id")
         else:
-            # The cast turns a roster ENUM student_id back into text (a no-op on the other columns).
-            items.append(f"CAST(t.{name} AS {sql_type}) AS {name}" if name in columns
-                         else f"CAST(NULL AS {sql_type}) AS {name}")
-    return (f"SELECT {', '.join(items)} FROM {load_table(load_no)} t "
+            items.append(f"t.{name}" if name in columns else f"CAST(NULL AS {sql_type}) AS {name}")
+    students = (f" JOIN {student_map(load_no)} m ON m.code = t.student_code" if "student_code" in columns else "")
+    return (f"SELECT {', '.join(items)} FROM {load_table(load_no)} t{students} "
             f"JOIN core.interaction_loads l ON l.load_no = {int(load_no)}")
 
 
@@ -56,33 +64,33 @@ def refresh_interactions_view(con) -> None:
     con.execute("CREATE OR REPLACE VIEW core.interactions AS\n" + "\nUNION ALL ".join(parts))
 
 
-def roster_type(load_no: int) -> str:
-    """The ENUM type of load `load_no`'s student ids, when it has one (schema-qualified; from an integer only)."""
-    return f"{load_table(load_no)}_students"
-
-
-def create_load_table(con, optional: list[str], roster: str | None = None, params: dict | None = None) -> int:
-    """Create the next load table with the file's optional columns; return its load_no (registered by register_load).
+def create_load_table(con, optional: list[str], roster: str, params: dict | None = None) -> int:
+    """Create the next load table with the file's optional columns, and its student map from `roster` (a query of
+    distinct student ids, bound with `params`); return its load_no (registered by register_load).
 
     NOT NULL on the three required columns: a row without one fails the insert (the caller then takes the exact
-    path), so every stored row is one the checks would store. With `roster` (a query of distinct student ids,
-    bound with `params`), student_id is an ENUM of those ids, and a row with any other id fails the insert too.
+    path), so every stored row is one the checks would store.
     """
     load_no = con.execute("SELECT coalesce(max(load_no), 0) + 1 FROM core.interaction_loads").fetchone()[0]
-    student_type = "VARCHAR"
-    if roster is not None:
-        con.execute(f"CREATE TYPE {roster_type(load_no)} AS ENUM ({roster})", params or {})
-        student_type = roster_type(load_no)
+    con.execute(f"""CREATE TABLE {student_map(load_no)} AS
+                    SELECT CAST(row_number() OVER () - 1 AS UINTEGER) AS code, student_id FROM ({roster})""",
+                params or {})
     extra = "".join(f", {name} DOUBLE" for name in OPTIONAL if name in optional)
-    con.execute(f"CREATE TABLE {load_table(load_no)} (student_id {student_type} NOT NULL, "
+    con.execute(f"CREATE TABLE {load_table(load_no)} (student_code UINTEGER NOT NULL, "
                 f"material_id VARCHAR NOT NULL, ts TIMESTAMP NOT NULL{extra})")
     return load_no
 
 
+def keep_loaded_students(con, load_no: int) -> None:
+    """Shrink a filled load's student map to the students it has rows of (it starts as the whole roster)."""
+    con.execute(f"""DELETE FROM {student_map(load_no)}
+                    WHERE code NOT IN (SELECT DISTINCT student_code FROM {load_table(load_no)})""")
+
+
 def drop_load_table(con, load_no: int) -> None:
-    """Drop an unregistered load table and its roster ENUM, if it has one."""
+    """Drop an unregistered load table and its student map."""
     con.execute(f"DROP TABLE {load_table(load_no)}")
-    con.execute(f"DROP TYPE IF EXISTS {roster_type(load_no)}")
+    con.execute(f"DROP TABLE IF EXISTS {student_map(load_no)}")
 
 
 def register_load(con, load_no: int, load_id: str, source: str, at: datetime) -> None:

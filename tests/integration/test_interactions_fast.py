@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest_interactions import estimate_lines, ingest_interactions
-from pipelines.interactions_fast import ROWS_PER_ROSTER_ID
+from pipelines.ingest_interactions import ingest_interactions
 from tests.helpers.files import rows
 from warehouse.publish import write_transaction
 
@@ -15,8 +14,6 @@ HEADER = "student_id,material_id,ts,rating,duration_s,score\n"
 CLEAN = ("ST1,M1,2026-01-01T10:00:00+09:00,4,30,0.5\n"
          "ST2,M2,2026-01-02,,,\n"
          "ST1,M2,2026-01-03 08:00:00,0,1.5,-1\n")
-# Clean rows enough for a 3- or 4-student roster to be stored as a roster ENUM (>= ROWS_PER_ROSTER_ID per student).
-MANY = "".join(f"ST{i % 3 + 1},P{i},2026-04-{1 + i // 60:02d}T00:{i % 60:02d}:00Z,1,1,1\n" for i in range(90))
 ROWS = ("SELECT student_id, material_id, rating, completed, ts, score, duration_s, source FROM core.interactions "
         "ORDER BY ALL")
 QUARANTINE = "SELECT line_no, column_name, value, reason, raw_line FROM quarantine.rows ORDER BY ALL"
@@ -79,31 +76,31 @@ def test_wrong_field_counts_are_quarantined_on_the_fast_path_with_their_lines(ba
     ("NA,M1,2026-03-01,1,1,1\n", "missing_value"),
     ("ST2,n/a,2026-03-01,1,1,1\n", "missing_value"),
 ])
-@pytest.mark.parametrize("pad", ["", MANY], ids=["text ids", "roster enum"])
-def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, reason, pad):
-    # With the padding the fast path stores a roster ENUM, whose cast refuses odd student ids, and finds the
-    # repeat only after its commit (the private copy is then discarded).
-    fast, _ = both(base, tmp_path, HEADER + CLEAN + pad + extra)
-    padded = pad.count("\n")
+def test_a_problem_row_sends_the_file_to_the_exact_path(base, tmp_path, extra, reason):
+    # A repeat is found only after the fast load's commit: its private copy is then discarded.
+    fast, _ = both(base, tmp_path, HEADER + CLEAN + extra)
     assert fast[0]["path"] == "exact" and fast[0]["reasons"] == {reason: 1}
-    assert fast[0]["rows"] == fast[0]["loaded"] + fast[0]["quarantined"] == 4 + padded
-    assert rows(tmp_path / "fast.duckdb", "SELECT max(line_no) FROM quarantine.rows") == [(5 + padded,)]
-    assert rows(tmp_path / "fast.duckdb", "SELECT count(*) FROM duckdb_types() WHERE schema_name = 'core'") == [(0,)]
+    assert fast[0]["rows"] == fast[0]["loaded"] + fast[0]["quarantined"] == 4
+    assert rows(tmp_path / "fast.duckdb", "SELECT max(line_no) FROM quarantine.rows") == [(5,)]
+    assert rows(tmp_path / "fast.duckdb", "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE "
+                                          "'interactions\\_0%' ESCAPE '\\'") == [(0,)]
 
 
-def test_a_file_with_many_rows_per_student_stores_them_as_a_roster_enum_read_as_text(base, tmp_path):
-    fast, _ = both(base, tmp_path, HEADER + CLEAN + MANY)
+def test_student_ids_are_stored_as_codes_with_a_map_of_the_loads_students(base, tmp_path):
+    fast, _ = both(base, tmp_path, HEADER + "ST3,M1,2026-01-01,1,1,1\nST1,M1,2026-01-01,1,1,1\nST3,M2,2026-01-02,,,\n")
     db = tmp_path / "fast.duckdb"
-    assert fast[0]["path"] == "fast" and fast[0]["loaded"] == 93
-    types = """SELECT table_name, data_type FROM duckdb_columns() WHERE schema_name = 'core'
-               AND column_name = 'student_id' AND table_name IN ('interactions_000001', 'interactions')"""
-    assert sorted(rows(db, types)) == [("interactions", "VARCHAR"),
-                                       ("interactions_000001", "ENUM('ST1', 'ST2', 'ST3')")]
-    assert rows(db, "SELECT student_id, count(*) FROM core.interactions GROUP BY 1 ORDER BY 1") == [
-        ("ST1", 32), ("ST2", 31), ("ST3", 30)]
+    assert fast[0]["path"] == "fast" and fast[0]["loaded"] == 3
+    assert rows(db, """SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE schema_name = 'core'
+                       AND column_name LIKE 'student%' AND table_name LIKE 'interactions%' ORDER BY ALL""") == [
+        ("interactions", "student_id", "VARCHAR"), ("interactions_000001", "student_code", "UINTEGER"),
+        ("interactions_000001_students", "student_id", "VARCHAR")]
+    # The map starts as the roster (ST1..ST3) and keeps only the load's students.
+    assert rows(db, "SELECT student_id FROM core.interactions_000001_students ORDER BY 1") == [("ST1",), ("ST3",)]
+    assert rows(db, "SELECT student_id, count(*) FROM core.interactions WHERE student_id = 'ST3' GROUP BY 1") == [
+        ("ST3", 2)]
 
 
-def test_a_roster_id_spelled_like_na_is_missing_on_both_storage_forms(base, tmp_path):
+def test_a_roster_id_spelled_like_na_is_missing_on_the_fast_path_too(base, tmp_path):
     db = tmp_path / "na_roster.duckdb"
     shutil.copyfile(base, db)
     with write_transaction(db) as con:   # a roster id "NA": the exact path reads it in activity as missing
@@ -111,16 +108,8 @@ def test_a_roster_id_spelled_like_na_is_missing_on_both_storage_forms(base, tmp_
                                                   test_prep, math_score, reading_score, writing_score, source, load_id)
                        VALUES ('NA', 'male', 'group B', 'high school', 'standard', 'none', 60, 60, 60,
                                'roster.csv', 'students-test')""")
-    for pad in ("", MANY):
-        fast, _ = both(db, tmp_path, HEADER + CLEAN + pad + "NA,M1,2026-03-01,1,1,1\n")
-        assert fast[0]["path"] == "exact" and fast[0]["reasons"] == {"missing_value": 1}
-
-
-def test_the_line_estimate_that_picks_the_storage_form_is_close(tmp_path):
-    file = tmp_path / "activity.csv"
-    file.write_text(HEADER + MANY * 200)
-    assert abs(estimate_lines(file) - 18_001) < 500
-    assert 90 >= ROWS_PER_ROSTER_ID * 3   # MANY is enough for the 3- and 4-student rosters above
+    fast, _ = both(db, tmp_path, HEADER + CLEAN + "NA,M1,2026-03-01,1,1,1\n")
+    assert fast[0]["path"] == "exact" and fast[0]["reasons"] == {"missing_value": 1}
 
 
 @pytest.mark.parametrize("text", [
@@ -181,8 +170,10 @@ def test_each_fast_load_is_a_table_of_the_files_columns_seen_through_the_view(ba
     assert rows(db, """SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns()
                        WHERE schema_name = 'core' AND table_name LIKE 'interactions\\_0%' ESCAPE '\\'
                        GROUP BY 1 ORDER BY 1""") == [
-        ("interactions_000001", ["student_id", "material_id", "ts"]),
-        ("interactions_000002", ["student_id", "material_id", "ts", "rating", "duration_s", "score"])]
+        ("interactions_000001", ["student_code", "material_id", "ts"]),
+        ("interactions_000001_students", ["code", "student_id"]),
+        ("interactions_000002", ["student_code", "material_id", "ts", "rating", "duration_s", "score"]),
+        ("interactions_000002_students", ["code", "student_id"])]
     assert rows(db, "SELECT load_no, load_id, source FROM core.interaction_loads ORDER BY 1") == [
         (1, loads[0].load_id, "narrow.csv"), (2, loads[1].load_id, "wide.csv")]
     assert rows(db, """SELECT source, load_id, count(*), bool_and(completed), count(line_no), count(rating)
@@ -190,3 +181,22 @@ def test_each_fast_load_is_a_table_of_the_files_columns_seen_through_the_view(ba
         ("narrow.csv", loads[0].load_id, 2, True, 0, 0), ("wide.csv", loads[1].load_id, 3, True, 0, 2)]
     assert ingest_interactions(db, narrow).as_json()["loaded"] == 0                 # re-run: exact path, adds 0
     assert rows(db, "SELECT count(*) FROM core.interaction_loads") == [(2,)]
+
+
+def test_a_load_table_written_before_student_codes_still_reads_through_the_view(base, tmp_path):
+    from datetime import datetime, timezone
+
+    from warehouse.interaction_store import register_load
+
+    db = tmp_path / "w.duckdb"
+    shutil.copyfile(base, db)
+    with write_transaction(db) as con:   # the layout of fast loads before student codes: student_id as text
+        con.execute("CREATE TABLE core.interactions_000001 (student_id VARCHAR NOT NULL, material_id VARCHAR NOT NULL, "
+                    "ts TIMESTAMP NOT NULL)")
+        con.execute("INSERT INTO core.interactions_000001 VALUES ('ST2', 'M1', TIMESTAMP '2026-01-05 10:00:00')")
+        register_load(con, 1, "interactions-old", "old.csv", datetime(2026, 1, 5, tzinfo=timezone.utc))
+    new = tmp_path / "new.csv"
+    new.write_text(HEADER + CLEAN)
+    assert ingest_interactions(db, new).as_json()["path"] == "fast"
+    assert rows(db, "SELECT source, student_id, count(*) FROM core.interactions GROUP BY ALL ORDER BY ALL") == [
+        ("new.csv", "ST1", 2), ("new.csv", "ST2", 1), ("old.csv", "ST2", 1)]

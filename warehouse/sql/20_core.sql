@@ -48,8 +48,10 @@ CREATE TABLE IF NOT EXISTS core.interaction_rows (
 );
 -- core.interaction_loads: one row per load stored as a table of its own by the fast path of ingest-interactions,
 -- with what is the same for each of its rows (stored once here, not per row: writing constant columns row by row
--- was a third of the load's time). That table holds only the file's columns (student_id, material_id, ts and
--- those of rating, duration_s, score the file has); the view adds completed = TRUE and line_no NULL.
+-- was a third of the load's time). That table holds only the file's columns (student_code, material_id, ts and
+-- those of rating, duration_s, score the file has; loads before student codes have student_id instead), and
+-- core.interactions_NNNNNN_students maps its codes to student ids (grain: code). The view adds completed = TRUE
+-- and line_no NULL.
 -- Grain: load_no.
 CREATE TABLE IF NOT EXISTS core.interaction_loads (
     load_no      INTEGER NOT NULL,           -- the table core.interactions_<load_no, 6 digits>

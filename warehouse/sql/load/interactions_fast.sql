@@ -8,14 +8,17 @@
 CREATE OR REPLACE TEMP MACRO ingest_plain_id(x, na, na_first) AS
     CASE WHEN NOT contains(na_first, x[1]) AND x[-1] <> ' ' THEN true
          ELSE NOT regexp_full_match(x, na) AND x = trim(x) END;
--- The rows: a finite ts the reader typed as TIMESTAMPTZ (the checks' first try), numbers in range and (OLD marker)
--- a (student, material, ts) not loaded before. OPTIONAL: the file's optional columns. Ids are checked below; when the
--- table's student_id is a roster ENUM, the insert's cast to it refuses an unknown or odd student id.
+-- The rows: a finite ts the reader typed as TIMESTAMPTZ (the checks' first try), numbers in range, a student of
+-- the load's map (MAP: the roster's plain ids with their codes, so an unknown, blank, NA or padded student id fails
+-- here) and (OLD marker) a (student, material, ts) not loaded before. OPTIONAL: the file's optional columns.
+-- Material ids are checked below, once per distinct id.
 INSERT INTO /*TABLE*/ BY NAME
-SELECT t.student_id, t.material_id, make_timestamp(epoch_us(t.ts)) AS ts /*OPTIONAL*/
+SELECT m.code AS student_code, t.material_id, make_timestamp(epoch_us(t.ts)) AS ts /*OPTIONAL*/
 FROM /*SOURCE*/ t
+LEFT JOIN /*MAP*/ m ON m.student_id = t.student_id
 /*OLD*/
 WHERE CASE WHEN isfinite(t.ts)
+                AND m.code IS NOT NULL
                 AND (t.rating IS NULL OR t.rating >= 0 AND isfinite(t.rating))
                 AND (t.duration_s IS NULL OR t.duration_s >= 0 AND isfinite(t.duration_s))
                 AND (t.score IS NULL OR isfinite(t.score))
@@ -25,11 +28,6 @@ WHERE CASE WHEN isfinite(t.ts)
 CREATE OR REPLACE TEMP TABLE ingest_fast_ids AS SELECT DISTINCT material_id FROM /*TABLE*/;
 -- Material ids the exact path would not load as they are (any sends the file there): blank, an NA spelling or padded.
 SELECT count(*) FROM ingest_fast_ids WHERE NOT ingest_plain_id(material_id, $na, $na_first);
--- Student ids the exact path would not load as they are: unknown, blank, an NA spelling or padded. Checked once per
--- distinct id (a semi-join on the roster in the insert would probe every row). Not run on a roster ENUM column,
--- whose cast in the insert refused those ids already.
-SELECT count(*) FROM (SELECT DISTINCT student_id FROM /*TABLE*/) i
-WHERE NOT ingest_plain_id(i.student_id, $na, $na_first) OR i.student_id NOT IN (SELECT student_id FROM core.students);
--- The roster ENUM's ids: the roster's ids the exact path keeps as they are (a student id "NA" stays out, as the exact
--- path reads it as missing).
+-- The load's student map starts as the roster's ids the exact path keeps as they are (a student id "NA" stays out,
+-- as the exact path reads it as missing); warehouse.interaction_store keeps only the load's students.
 SELECT student_id FROM core.students WHERE ingest_plain_id(student_id, $na, $na_first);
