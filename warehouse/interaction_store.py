@@ -66,14 +66,15 @@ def refresh_interactions_view(con) -> None:
 
 def create_load_table(con, optional: list[str], roster: str, params: dict | None = None) -> int:
     """Create the next load table with the file's optional columns, and its student map from `roster` (a query of
-    distinct student ids, bound with `params`); return its load_no (registered by register_load).
+    (code, student_id) with distinct codes below 2^32, bound with `params`); return its load_no (registered by
+    register_load).
 
     NOT NULL on the three required columns: a row without one fails the insert (the caller then takes the exact
     path), so every stored row is one the checks would store.
     """
     load_no = con.execute("SELECT coalesce(max(load_no), 0) + 1 FROM core.interaction_loads").fetchone()[0]
     con.execute(f"""CREATE TABLE {student_map(load_no)} AS
-                    SELECT CAST(row_number() OVER () - 1 AS UINTEGER) AS code, student_id FROM ({roster})""",
+                    SELECT CAST(code AS UINTEGER) AS code, student_id FROM ({roster})""",
                 params or {})
     extra = "".join(f", {name} DOUBLE" for name in OPTIONAL if name in optional)
     con.execute(f"CREATE TABLE {load_table(load_no)} (student_code UINTEGER NOT NULL, "

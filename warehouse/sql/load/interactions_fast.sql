@@ -29,5 +29,6 @@ CREATE OR REPLACE TEMP TABLE ingest_fast_ids AS SELECT DISTINCT material_id FROM
 -- Material ids the exact path would not load as they are (any sends the file there): blank, an NA spelling or padded.
 SELECT count(*) FROM ingest_fast_ids WHERE NOT ingest_plain_id(material_id, $na, $na_first);
 -- The load's student map starts as the roster's ids the exact path keeps as they are (a student id "NA" stays out,
--- as the exact path reads it as missing); warehouse.interaction_store keeps only the load's students.
-SELECT student_id FROM core.students WHERE ingest_plain_id(student_id, $na, $na_first);
+-- as the exact path reads it as missing), coded by their row ids (unique, no window to number them; 0.06 s instead
+-- of 0.14 s for a million students); warehouse.interaction_store keeps only the load's students.
+SELECT rowid AS code, student_id FROM core.students WHERE ingest_plain_id(student_id, $na, $na_first);
